@@ -1,0 +1,9 @@
+"""REST API v1: each app contributes its own routes."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("auth/", include("organizations.api.auth_urls")),
+    path("organizations/", include("organizations.api.urls")),
+    path("cases/", include("disputes.api.urls")),
+]

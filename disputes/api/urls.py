@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .views import CaseDetailApi, CaseHistoryApi, CaseListApi, CaseTransitionApi
+
+urlpatterns = [
+    path("", CaseListApi.as_view(), name="api-case-list"),
+    path("<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
+    path("<int:case_id>/history/", CaseHistoryApi.as_view(), name="api-case-history"),
+    path("<int:case_id>/transitions/<str:name>/", CaseTransitionApi.as_view(), name="api-case-transition"),
+]

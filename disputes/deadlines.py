@@ -1,0 +1,97 @@
+"""Computing a case's legal deadlines from its events, its dates and the rules (pure: no writes).
+
+The stored copy (:class:`~disputes.models.CaseDeadline`) is refreshed by
+:func:`disputes.services.case_deadlines_refresh` in the same transaction as every case change.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .states import OPEN_STATES, Category
+from .workdays import WorkingCalendar
+
+# Triggers that are dates the worker gave at intake rather than events of the case.
+CASE_DATE_TRIGGERS = ("knowledge_date", "employment_ended_on")
+DUE_SOON_DAYS = 3
+
+
+@dataclass(frozen=True)
+class ComputedDeadline:
+    rule_id: int
+    starts_on: date
+    due_on: date
+    provisional: bool
+    met_at: datetime | None
+    is_active: bool
+
+
+def _applies(rule, case, categories: set[str]) -> bool:
+    if rule.categories and not categories.intersection(rule.categories):
+        return False
+    if rule.wage_arrears_exempt and case.still_employed and categories and categories <= {Category.WAGES}:
+        return False
+    return True
+
+
+def compute_case_deadlines(*, case, events, rules, categories: set[str], calendar: WorkingCalendar):
+    """The deadlines each active rule gives this case; ``events`` in time order."""
+    results = []
+    for rule in rules:
+        if not _applies(rule, case, categories):
+            continue
+        if rule.trigger in CASE_DATE_TRIGGERS:
+            start = getattr(case, rule.trigger)
+            triggered_at = None
+        else:
+            triggers = [e for e in events if e.transition == rule.trigger]
+            if not triggers:
+                continue
+            triggered_at = triggers[-1].created_at
+            start = timezone.localdate(triggered_at)
+        if start is None:
+            continue
+        due, provisional = calendar.add_period(
+            start,
+            years=rule.period_years,
+            months=rule.period_months,
+            days=rule.period_days,
+            day_type=rule.day_type,
+        )
+        met_at = next(
+            (
+                e.created_at
+                for e in events
+                if e.transition in rule.met_by and (triggered_at is None or e.created_at >= triggered_at)
+            ),
+            None,
+        )
+        active_states = rule.active_states or OPEN_STATES
+        results.append(
+            ComputedDeadline(
+                rule_id=rule.pk,
+                starts_on=start,
+                due_on=due,
+                provisional=provisional,
+                met_at=met_at,
+                is_active=case.status in active_states,
+            )
+        )
+    return results
+
+
+def deadline_state(deadline, today: date | None = None) -> tuple[str, str]:
+    """(code, label) for display: met, inactive, overdue, due_soon or open."""
+    today = today or timezone.localdate()
+    if deadline.met_at:
+        return "met", str(_("已完成"))
+    if not deadline.is_active:
+        return "inactive", str(_("不再计算"))
+    remaining = (deadline.due_on - today).days
+    if remaining < 0:
+        return "overdue", str(_("已超期 %(n)d 天") % {"n": -remaining})
+    if remaining <= DUE_SOON_DAYS:
+        return "due_soon", str(_("%(n)d 天内到期") % {"n": remaining}) if remaining else str(_("今天到期"))
+    return "open", str(_("还有 %(n)d 天") % {"n": remaining})

@@ -1,0 +1,368 @@
+"""The dispute case and its state machine.
+
+Transition methods only change fields in memory: no queries with effects, no mail, no tasks. Every effect (the
+history row, deadlines, notifications) is written by :func:`disputes.services.case_transition`, which is the only
+caller of these methods.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from organizations.models import Organization, Region
+from organizations.states import Industry
+
+from .. import conditions as cond
+from .. import permissions as perm
+from ..pii import EncryptedCharField, mask_id_number, mask_phone
+from ..states import (
+    BEFORE_AGREEMENT_STATES,
+    OPEN_STATES,
+    WORKER_LABELS,
+    CaseStatus,
+    Category,
+    Channel,
+    ConfirmationRoute,
+)
+
+S = CaseStatus
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    tracking_code = models.CharField(_("查询码"), max_length=16, unique=True, editable=False)
+    access_pin_hash = models.CharField(max_length=128, editable=False)
+    status = FSMField(_("状态"), max_length=32, choices=S.choices, default=S.SUBMITTED, protected=True)
+    channel = models.CharField(_("来源渠道"), max_length=32, choices=Channel.choices, default=Channel.QR_WEB)
+
+    intake_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("登记/移送机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recorded_cases",
+    )
+    station = models.ForeignKey(
+        Organization,
+        verbose_name=_("调解组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    handling_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("承办机构（仲裁/法院）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调解员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediated_cases",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("劳动合同履行地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    industry = models.CharField(_("行业"), max_length=32, choices=Industry.choices, default=Industry.OTHER)
+
+    worker_name = models.CharField(_("劳动者姓名"), max_length=64)
+    worker_id_number = EncryptedCharField(_("身份证号"))
+    worker_id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    worker_phone = EncryptedCharField(_("手机号"))
+    worker_phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+
+    employer_name = models.CharField(_("用人单位/平台"), max_length=200)
+    employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+
+    facts = models.TextField(_("事实与理由"))
+    services = models.JSONField(_("申请的服务"), default=list, blank=True)
+    confidential = models.BooleanField(_("保密（经本人确认前不联系用人单位）"), default=False)
+    knowledge_date = models.DateField(_("知道权利被侵害之日"), null=True, blank=True)
+    employment_ended_on = models.DateField(_("离职日期"), null=True, blank=True)
+    still_employed = models.BooleanField(_("仍在职"), default=False)
+
+    amount_claimed = models.DecimalField(_("请求金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_agreed = models.DecimalField(
+        _("协议金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    amount_paid = models.DecimalField(_("已支付金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    confirmation_route = models.CharField(
+        _("确认途径"), max_length=32, choices=ConfirmationRoute.choices, blank=True
+    )
+    outcome_note = models.TextField(_("最近一次处理说明"), blank=True)
+
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("劳动争议案件")
+        verbose_name_plural = _("劳动争议案件")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["station", "status"], name="case_station_status"),
+            models.Index(fields=["handling_org", "status"], name="case_handling_status"),
+            models.Index(fields=["status", "created_at"], name="case_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    # --- People's data -------------------------------------------------------------------------------------
+    @property
+    def worker_id_masked(self) -> str:
+        return mask_id_number(self.worker_id_number)
+
+    @property
+    def worker_phone_masked(self) -> str:
+        return mask_phone(self.worker_phone)
+
+    @property
+    def status_for_worker(self) -> str:
+        return str(WORKER_LABELS[self.status])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    # --- State machine -------------------------------------------------------------------------------------
+    @transition(
+        field=status,
+        source=S.SUBMITTED,
+        target=S.ASSIGNED,
+        permission=perm.can_triage,
+        custom={"label": _("分派到调解组织")},
+    )
+    def triage(self, *, station: Organization) -> None:
+        self.station = station
+
+    @transition(
+        field=status,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        conditions=[cond.has_station],
+        permission=perm.can_manage_station_case,
+        custom={"label": _("派至网点")},
+    )
+    def dispatch_to_branch(self, *, branch: Organization) -> None:
+        self.station = branch
+
+    @transition(
+        field=status,
+        source=S.ASSIGNED,
+        target=S.ASSIGNED,
+        conditions=[cond.has_station],
+        permission=perm.can_manage_station_case,
+        custom={"label": _("转至其他调解组织")},
+    )
+    def transfer(self, *, station: Organization) -> None:
+        self.station = station
+        self.mediator = None
+
+    @transition(
+        field=status,
+        source=S.ASSIGNED,
+        target=S.REJECTED,
+        permission=perm.can_manage_station_case,
+        custom={"label": _("不予受理")},
+    )
+    def reject(self, *, reason: str) -> None:
+        self.outcome_note = reason
+
+    @transition(
+        field=status,
+        source=S.ASSIGNED,
+        target=S.ACCEPTED,
+        conditions=[cond.has_station],
+        permission=perm.can_accept,
+        custom={"label": _("受理")},
+    )
+    def accept(self, *, mediator=None) -> None:
+        if mediator is not None:
+            self.mediator = mediator
+
+    @transition(
+        field=status,
+        source=S.ACCEPTED,
+        target=S.IN_MEDIATION,
+        permission=perm.can_mediate,
+        custom={"label": _("开始调解")},
+    )
+    def start_mediation(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.IN_MEDIATION,
+        target=S.AGREEMENT_REACHED,
+        permission=perm.can_mediate,
+        custom={"label": _("达成调解协议")},
+    )
+    def record_agreement(self, *, amount_agreed: Decimal) -> None:
+        self.amount_agreed = amount_agreed
+
+    @transition(
+        field=status,
+        source=S.IN_MEDIATION,
+        target=S.MEDIATION_FAILED,
+        permission=perm.can_mediate,
+        custom={"label": _("调解不成")},
+    )
+    def record_failure(self, *, reason: str) -> None:
+        self.outcome_note = reason
+
+    @transition(
+        field=status,
+        source=S.AGREEMENT_REACHED,
+        target=S.CONFIRMATION_REQUESTED,
+        conditions=[cond.agreement_amount_recorded],
+        permission=perm.can_mediate,
+        custom={"label": _("申请仲裁审查确认或司法确认")},
+    )
+    def request_confirmation(self, *, route: str, organization: Organization) -> None:
+        self.confirmation_route = route
+        self.handling_org = organization
+
+    @transition(
+        field=status,
+        source=S.CONFIRMATION_REQUESTED,
+        target=S.CONFIRMED,
+        conditions=[cond.has_handling_org],
+        permission=perm.can_review_confirmation,
+        custom={"label": _("确认调解协议")},
+    )
+    def confirm(self, *, document_number: str) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.CONFIRMATION_REQUESTED,
+        target=S.AGREEMENT_REACHED,
+        conditions=[cond.has_handling_org],
+        permission=perm.can_review_confirmation,
+        custom={"label": _("不予确认")},
+    )
+    def refuse_confirmation(self, *, reason: str) -> None:
+        self.outcome_note = reason
+        self.confirmation_route = ConfirmationRoute.NONE
+        self.handling_org = None
+
+    @transition(
+        field=status,
+        source=[S.AGREEMENT_REACHED, S.CONFIRMED],
+        target=S.FULFILLED,
+        permission=perm.can_follow_up_agreement,
+        custom={"label": _("协议履行完毕")},
+    )
+    def record_fulfilment(self, *, amount_paid: Decimal) -> None:
+        self.amount_paid = amount_paid
+
+    @transition(
+        field=status,
+        source=S.CONFIRMED,
+        target=S.ENFORCEMENT,
+        conditions=[cond.has_handling_org],
+        permission=perm.can_follow_up_agreement,
+        custom={"label": _("移送强制执行")},
+    )
+    def open_enforcement(self, *, court: Organization, enforcement_number: str = "") -> None:
+        self.handling_org = court
+
+    @transition(
+        field=status,
+        source=S.ENFORCEMENT,
+        target=S.CLOSED,
+        permission=perm.can_enforce,
+        custom={"label": _("执行终结")},
+    )
+    def close_enforcement(self, *, amount_recovered: Decimal) -> None:
+        self.amount_paid = amount_recovered
+
+    @transition(
+        field=status,
+        source=S.FULFILLED,
+        target=S.CLOSED,
+        permission=perm.can_close,
+        custom={"label": _("结案")},
+    )
+    def close(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=BEFORE_AGREEMENT_STATES,
+        target=S.REFERRED_TO_ARBITRATION,
+        permission=perm.can_refer_to_arbitration,
+        custom={"label": _("转劳动仲裁")},
+    )
+    def refer_to_arbitration(self, *, commission: Organization) -> None:
+        self.handling_org = commission
+
+    @transition(
+        field=status,
+        source=S.REFERRED_TO_ARBITRATION,
+        target=S.ARBITRATION_ACCEPTED,
+        conditions=[cond.has_handling_org],
+        permission=perm.can_arbitrate,
+        custom={"label": _("仲裁立案")},
+    )
+    def accept_arbitration(self, *, arbitration_number: str) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.REFERRED_TO_ARBITRATION,
+        target=S.CLOSED,
+        conditions=[cond.has_handling_org],
+        permission=perm.can_arbitrate,
+        custom={"label": _("仲裁不予受理")},
+    )
+    def decline_arbitration(self, *, reason: str) -> None:
+        self.outcome_note = reason
+
+    @transition(
+        field=status,
+        source=S.ARBITRATION_ACCEPTED,
+        target=S.CLOSED,
+        permission=perm.can_arbitrate,
+        custom={"label": _("仲裁结案")},
+    )
+    def close_arbitration(self, *, outcome: str, amount_awarded: Decimal | None = None, is_final: bool = False):
+        self.outcome_note = outcome
+
+    @transition(
+        field=status,
+        source=OPEN_STATES,
+        target=S.WITHDRAWN,
+        permission=perm.can_withdraw,
+        custom={"label": _("撤回申请")},
+    )
+    def withdraw(self, *, reason: str = "") -> None:
+        self.outcome_note = reason
+
+
+class Claim(models.Model):
+    """One claimed item: a category and its amount."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
+    category = models.CharField(_("争议类别"), max_length=32, choices=Category.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("请求事项")
+        verbose_name_plural = _("请求事项")
+        constraints = [models.UniqueConstraint(fields=["case", "category"], name="claim_one_per_category")]
+        indexes = [models.Index(fields=["category", "case"], name="claim_category_case")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ¥{self.amount}"

@@ -1,0 +1,252 @@
+"""Every write to a case. Each public function is one business action in one transaction.
+
+Callers (views, the admin, the API, commands, tasks) resolve the case through a selector first (so a case the user
+may not see is a 404), validate input with a form, and call a service; none of them holds business logic.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
+
+from config.celery import enqueue_on_commit
+from organizations.models import Organization, Region
+
+from .deadlines import compute_case_deadlines
+from .exceptions import TransitionConflict, UnknownTransition
+from .models import Case, CaseDeadline, CaseEvent, Claim, DeadlineRule
+from .permissions import SYSTEM, WORKER
+from .pii import keyed_hash, normalize
+from .states import TERMINAL_STATES, ActorKind, Channel
+from .workdays import WorkingCalendar
+
+logger = logging.getLogger(__name__)
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone without doubt
+NOTIFY_TASK = "referrals.dispatch_case_event"
+
+def transition_names() -> list[str]:
+    return [t.name for t in Case._meta.get_field("status").get_all_transitions(Case)]
+
+
+def _actor_fields(actor) -> dict:
+    if actor is WORKER:
+        return {"actor": None, "actor_kind": ActorKind.WORKER}
+    if actor is SYSTEM or actor is None:
+        return {"actor": None, "actor_kind": ActorKind.SYSTEM}
+    return {"actor": actor, "actor_kind": ActorKind.STAFF}
+
+
+def _jsonable(value):
+    if isinstance(value, Organization):
+        return value.code
+    if isinstance(value, AbstractBaseUser):
+        return value.get_username()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+# --- Tracking code and PIN -----------------------------------------------------------------------------------
+def tracking_code_normalize(raw: str) -> str:
+    code = normalize(raw).replace("-", "")
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+
+
+def _new_tracking_code() -> str:
+    while True:
+        raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+        code = f"{raw[:4]}-{raw[4:]}"
+        if not Case.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _pin_hash(tracking_code: str, pin: str) -> str:
+    """A keyed hash of the PIN: without the key (kept apart from the database) a leaked table reveals no PIN."""
+    message = f"pin:{tracking_code}:{pin}".encode()
+    return hmac.new(settings.PII_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def case_check_pin(*, case: Case, pin: str) -> bool:
+    return hmac.compare_digest(case.access_pin_hash, _pin_hash(case.tracking_code, (pin or "").strip()))
+
+
+# --- Creating a case -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClaimInput:
+    category: str
+    amount: Decimal
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor,
+    channel: str = Channel.QR_WEB,
+    worker_name: str,
+    worker_id_number: str,
+    worker_phone: str,
+    employer_name: str,
+    employer_credit_code: str = "",
+    industry: str,
+    claims: list[ClaimInput],
+    facts: str,
+    services: list[str] | None = None,
+    station: Organization | None = None,
+    region: Region | None = None,
+    intake_org: Organization | None = None,
+    knowledge_date: date | None = None,
+    employment_ended_on: date | None = None,
+    still_employed: bool = False,
+    confidential: bool = False,
+    at: datetime | None = None,
+) -> tuple[Case, str]:
+    """File a claim. Returns the case and its access PIN, which exists in clear only in this return value.
+
+    ``at`` backdates the filing for imports and the demo seeder; no user-facing path passes it.
+    """
+    at = at or timezone.now()
+    pin = f"{secrets.randbelow(10**6):06d}"
+    code = _new_tracking_code()
+    case = Case.objects.create(
+        tracking_code=code,
+        access_pin_hash=_pin_hash(code, pin),
+        channel=channel,
+        intake_org=intake_org,
+        station=station,
+        region=region or (station.region if station else None),
+        industry=industry,
+        worker_name=worker_name.strip(),
+        worker_id_number=normalize(worker_id_number),
+        worker_id_hash=keyed_hash(worker_id_number),
+        worker_phone=normalize(worker_phone),
+        worker_phone_hash=keyed_hash(worker_phone),
+        employer_name=employer_name.strip(),
+        employer_credit_code=normalize(employer_credit_code),
+        facts=facts,
+        services=list(services or []),
+        confidential=confidential,
+        knowledge_date=knowledge_date,
+        employment_ended_on=employment_ended_on,
+        still_employed=still_employed,
+        amount_claimed=sum((c.amount for c in claims), Decimal("0")),
+        created_at=at,
+    )
+    Claim.objects.bulk_create([Claim(case=case, category=c.category, amount=c.amount) for c in claims])
+    event = CaseEvent.objects.create(
+        case=case,
+        transition="submit",
+        from_state="",
+        to_state=case.status,
+        payload={"channel": channel, "station": station.code if station else None},
+        created_at=at,
+        **_actor_fields(actor),
+    )
+    case_deadlines_refresh(case=case)
+    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    return case, pin
+
+
+# --- Transitions ---------------------------------------------------------------------------------------------
+def transition_guard(*, case: Case, name: str, actor) -> None:
+    """Raise unless ``actor`` may run ``name`` on ``case`` as it is now, in the order the API answers:
+    an unknown name (404), a state or condition that does not allow it (409), then permission (403).
+    Views call it before validating input, so a wrong state is reported as such whatever the payload."""
+    if name not in transition_names():
+        raise UnknownTransition(name)
+    method = getattr(case, name)
+    label = case.get_status_display()
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionConflict(name=name, current_state=case.status, current_label=label)
+    if not can_proceed(method):
+        raise TransitionConflict(
+            name=name, current_state=case.status, current_label=label, reason=_("前置条件尚未满足。")
+        )
+    if not has_transition_perm(method, actor):
+        raise PermissionDenied(_("您没有权限对该案件执行此操作。"))
+
+
+@transaction.atomic
+def case_transition(
+    *, case_id: int, name: str, actor, note: str = "", payload: dict | None = None, at: datetime | None = None
+) -> Case:
+    """Run transition ``name`` as ``actor``, record it in the history, refresh deadlines, notify after commit.
+
+    Guarantees: the case row is locked for the transaction, so of two concurrent calls one wins and the other
+    sees the new state and gets :class:`TransitionConflict` (409); a wrong state is a conflict, not a 403, because
+    ``can_proceed`` is checked before ``has_transition_perm``; nothing is written unless everything is.
+    ``payload`` holds cleaned values (from :mod:`disputes.forms`); ``at`` is for imports and the demo seeder.
+    """
+    case = Case.objects.select_for_update().get(pk=case_id)
+    transition_guard(case=case, name=name, actor=actor)
+    method = getattr(case, name)
+    label = case.get_status_display()
+    payload = dict(payload or {})
+    from_state = case.status
+    at = at or timezone.now()
+    try:
+        method(**payload)
+        if case.status in TERMINAL_STATES:
+            case.closed_at = at
+        case.save()
+    except (TransitionNotAllowed, ConcurrentTransition):
+        raise TransitionConflict(name=name, current_state=from_state, current_label=label) from None
+    event = CaseEvent.objects.create(
+        case=case,
+        transition=name,
+        from_state=from_state,
+        to_state=case.status,
+        note=note,
+        payload={key: _jsonable(value) for key, value in payload.items()},
+        created_at=at,
+        **_actor_fields(actor),
+    )
+    case_deadlines_refresh(case=case)
+    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    return case
+
+
+def available_transitions(*, case: Case, user) -> list[str]:
+    """The transitions ``user`` may run on ``case`` now (state, conditions and permission)."""
+    return [t.name for t in case.get_available_user_status_transitions(user)]
+
+
+# --- Deadlines -----------------------------------------------------------------------------------------------
+def case_deadlines_refresh(*, case: Case, calendar: WorkingCalendar | None = None) -> list[CaseDeadline]:
+    """Recompute and store the case's deadlines from its events; called inside every case-changing service."""
+    calendar = calendar or WorkingCalendar.from_database()
+    events = list(case.events.order_by("created_at", "id").only("transition", "created_at"))
+    categories = set(case.claims.values_list("category", flat=True))
+    computed = compute_case_deadlines(
+        case=case,
+        events=events,
+        rules=list(DeadlineRule.objects.filter(is_active=True)),
+        categories=categories,
+        calendar=calendar,
+    )
+    existing = {d.rule_id: d for d in case.deadlines.all()}
+    keep = []
+    for item in computed:
+        row = existing.pop(item.rule_id, None) or CaseDeadline(case=case, rule_id=item.rule_id)
+        row.starts_on, row.due_on, row.provisional = item.starts_on, item.due_on, item.provisional
+        row.met_at, row.is_active = item.met_at, item.is_active
+        row.save()
+        keep.append(row)
+    if existing:
+        CaseDeadline.objects.filter(pk__in=[d.pk for d in existing.values()]).delete()
+    return keep

@@ -1,0 +1,160 @@
+"""Turning case events into notifications, and delivering them exactly once."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.celery import enqueue_on_commit
+from disputes.models import CaseEvent
+from disputes.states import WORKER_LABELS, CaseStatus
+from organizations.models import Membership
+from organizations.states import Role
+
+from .models import EventDispatch, Notification
+from .sms import sms_backend
+from .states import NotificationChannel, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "referrals.deliver_notification"
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)
+SWEEP_WINDOW = timedelta(days=7)
+
+# The roles told in-app when a case arrives at (or changes in) their organization.
+_STATION_ROLES = (Role.STATION_ADMIN, Role.MEDIATOR)
+_HANDLER_ROLES = (Role.ARBITRATOR, Role.COURT_CLERK, Role.LEGAL_AID)
+# Events that put a case in front of an organization that did not have it before.
+_ARRIVALS_AT_STATION = {"submit", "triage", "dispatch_to_branch", "transfer"}
+_ARRIVALS_AT_HANDLER = {"request_confirmation", "refer_to_arbitration", "open_enforcement"}
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def _staff_recipients(org_id: int | None, roles) -> list[int]:
+    if org_id is None:
+        return []
+    return list(
+        Membership.objects.filter(organization_id=org_id, role__in=roles, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def case_event_dispatch(*, event_id: int) -> list[Notification]:
+    """Fan one case event out into notification rows, once however often it is called."""
+    event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
+    if event is None:
+        return []
+    try:
+        with transaction.atomic():
+            EventDispatch.objects.create(event=event)
+    except IntegrityError:
+        return []  # fanned out already
+    case = event.case
+    rows = [
+        Notification(
+            case=case,
+            event=event,
+            channel=NotificationChannel.SMS,
+            to_worker=True,
+            body=_("【一站式劳动争议调处】您的申请（查询码 %(code)s）：%(status)s。请凭查询码和密码查看详情。")
+            % {"code": case.tracking_code, "status": WORKER_LABELS[CaseStatus(event.to_state)]},
+            idempotency_key=f"event:{event.pk}:worker:sms",
+        )
+    ]
+    staff: list[int] = []
+    if event.transition in _ARRIVALS_AT_STATION:
+        staff += _staff_recipients(case.station_id, _STATION_ROLES)
+    if event.transition in _ARRIVALS_AT_HANDLER:
+        staff += _staff_recipients(case.handling_org_id, _HANDLER_ROLES)
+    if case.mediator_id and event.actor_id != case.mediator_id:
+        staff.append(case.mediator_id)
+    for user_id in dict.fromkeys(staff):
+        if user_id == event.actor_id:
+            continue
+        rows.append(
+            Notification(
+                case=case,
+                event=event,
+                channel=NotificationChannel.IN_APP,
+                recipient_user_id=user_id,
+                body=_("案件 %(code)s：%(status)s") % {"code": case.tracking_code, "status": case.get_status_display()},
+                idempotency_key=f"event:{event.pk}:user:{user_id}:in_app",
+            )
+        )
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    for row in Notification.objects.filter(event=event, status=NotificationStatus.PENDING).values_list("pk", flat=True):
+        enqueue_on_commit(DELIVER_TASK, notification_id=row)
+    return created
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Claim the row (pending and due, or a lapsed lease) and send it; a second call finds nothing to claim."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        Q(status=NotificationStatus.PENDING) | Q(status=NotificationStatus.SENDING, lease_until__lt=now),
+        pk=notification_id,
+        next_attempt_at__lte=now,
+    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, lease_until=now + LEASE)
+    if not claimed:
+        return False
+    note = Notification.objects.select_related("case", "recipient_user").get(pk=notification_id)
+    try:
+        _send(note)
+    except Exception as exc:  # a provider error: retry later from the row, or give up after MAX_ATTEMPTS
+        failed = note.attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=note.pk).update(
+            status=NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
+            next_attempt_at=timezone.now() + _backoff(note.attempts),
+            lease_until=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        logger.warning("notification %s attempt %s failed: %s", note.pk, note.attempts, type(exc).__name__)
+        return False
+    Notification.objects.filter(pk=note.pk).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+    )
+    return True
+
+
+def _send(note: Notification) -> None:
+    if note.channel == NotificationChannel.SMS:
+        sms_backend().send(note.case.worker_phone, note.body)
+    elif note.channel == NotificationChannel.EMAIL:
+        send_mail(_("一站式劳动争议调处通知"), note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient_user.email])
+    # An in-app message is delivered once its row exists: the recipient reads it in the admin.
+
+
+def events_sweep() -> int:
+    """Re-publish the fan-out of recent events that have none (the broker was down when they committed)."""
+    since = timezone.now() - SWEEP_WINDOW
+    ids = list(
+        CaseEvent.objects.filter(created_at__gte=since, dispatch__isnull=True).values_list("pk", flat=True)[:1000]
+    )
+    for event_id in ids:
+        enqueue_on_commit("referrals.dispatch_case_event", event_id=event_id)
+    return len(ids)
+
+
+def notifications_sweep() -> int:
+    """Re-publish notifications that are due, or whose sender died holding the lease."""
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=NotificationStatus.SENDING, lease_until__lt=now)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for notification_id in ids:
+        enqueue_on_commit(DELIVER_TASK, notification_id=notification_id)
+    return len(ids)
