@@ -15,6 +15,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Unit tests run tasks in-process unless a test starts a real worker (tests/conftest.py).
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; the integration tests' subprocesses set CELERY_TASK_ALWAYS_EAGER=0 to use Redis.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)

@@ -1,0 +1,58 @@
+# OneStop: `make demo` serves the demo on SQLite with in-process tasks; `make test` runs the whole suite on
+# PostgreSQL and Redis with a real Celery worker for the integration tests.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+
+.PHONY: install system-deps demo test lint migrations-check states clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian packages the tests need (browser, translations, compose validation); installed only when missing (root).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+demo: install
+	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v0
+	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "OneStop demo: http://127.0.0.1:$(PORT)/   staff: http://127.0.0.1:$(PORT)/admin/   API: http://127.0.0.1:$(PORT)/api/docs/"
+	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install system-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_SETTINGS_MODULE=config.settings.test \
+	  $(BIN)/pytest -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Regenerate the state diagram in README.md from the state machine's code.
+states: install
+	$(BIN)/python manage.py draw_states --readme README.md
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-results
