@@ -45,10 +45,16 @@ def _check_workers() -> str:
 def readyz(request):
     """Ready to serve: the database answers, the broker accepts connections, and workers answer where required."""
     checks, ready = {}, True
-    for name, check in (("database", _check_database), ("broker", _check_broker), ("workers", _check_workers)):
+    for name, check in (
+        ("database", _check_database),
+        ("broker", _check_broker),
+        ("workers", _check_workers),
+    ):
         try:
             checks[name] = check()
         except Exception as exc:  # any failure makes us not ready; the type is enough to act on
             checks[name] = f"error: {type(exc).__name__}"
             ready = False
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

@@ -31,9 +31,8 @@ class ComputedDeadline:
 def _applies(rule, case, categories: set[str]) -> bool:
     if rule.categories and not categories.intersection(rule.categories):
         return False
-    if rule.wage_arrears_exempt and case.still_employed and categories and categories <= {Category.WAGES}:
-        return False
-    return True
+    wages_only = bool(categories) and categories <= {Category.WAGES}
+    return not (rule.wage_arrears_exempt and case.still_employed and wages_only)
 
 
 def compute_case_deadlines(*, case, events, rules, categories: set[str], calendar: WorkingCalendar):

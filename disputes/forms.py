@@ -40,7 +40,9 @@ _MEDIATION_ORGS = Organization.objects.filter(is_active=True, type__in=OrgType.m
 class TransitionForm(forms.Form):
     """The note every transition may carry; subclasses add the transition's own fields."""
 
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
     not_payload = ("note",)
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -78,7 +80,9 @@ class DispatchToBranchForm(TransitionForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        self.fields["branch"].queryset = Organization.objects.filter(parent_id=case.station_id, is_active=True)
+        self.fields["branch"].queryset = Organization.objects.filter(
+            parent_id=case.station_id, is_active=True
+        )
 
 
 class TransferForm(TransitionForm):
@@ -160,7 +164,6 @@ class RequestConfirmationForm(TransitionForm):
         return data
 
 
-
 class ConfirmForm(TransitionForm):
     document_number = forms.CharField(label=_("文书编号（调解书或裁定书）"), max_length=64)
 
@@ -188,7 +191,11 @@ class AcceptArbitrationForm(TransitionForm):
 class CloseArbitrationForm(TransitionForm):
     outcome = forms.CharField(label=_("结案方式（裁决、调解、撤诉等）"), max_length=200)
     amount_awarded = forms.DecimalField(
-        label=_("裁决或调解金额（元）"), min_value=Decimal("0"), max_digits=14, decimal_places=2, required=False
+        label=_("裁决或调解金额（元）"),
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
     )
     is_final = forms.BooleanField(label=_("终局裁决"), required=False)
 

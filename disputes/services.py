@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on the phone without doubt
 NOTIFY_TASK = "referrals.dispatch_case_event"
 
+
 def transition_names() -> list[str]:
     return [t.name for t in Case._meta.get_field("status").get_all_transitions(Case)]
 
@@ -115,10 +116,12 @@ def case_create(
     still_employed: bool = False,
     confidential: bool = False,
     at: datetime | None = None,
+    announce: bool = True,
 ) -> tuple[Case, str]:
     """File a claim. Returns the case and its access PIN, which exists in clear only in this return value.
 
-    ``at`` backdates the filing for imports and the demo seeder; no user-facing path passes it.
+    ``at`` backdates the filing and ``announce=False`` records it without notifying anyone: both are for imports
+    of past history and the demo seeder; no user-facing path passes them.
     """
     at = at or timezone.now()
     pin = f"{secrets.randbelow(10**6):06d}"
@@ -155,10 +158,12 @@ def case_create(
         to_state=case.status,
         payload={"channel": channel, "station": station.code if station else None},
         created_at=at,
+        announce=announce,
         **_actor_fields(actor),
     )
     case_deadlines_refresh(case=case)
-    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    if announce:
+        enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return case, pin
 
 
@@ -183,14 +188,22 @@ def transition_guard(*, case: Case, name: str, actor) -> None:
 
 @transaction.atomic
 def case_transition(
-    *, case_id: int, name: str, actor, note: str = "", payload: dict | None = None, at: datetime | None = None
+    *,
+    case_id: int,
+    name: str,
+    actor,
+    note: str = "",
+    payload: dict | None = None,
+    at: datetime | None = None,
+    announce: bool = True,
 ) -> Case:
     """Run transition ``name`` as ``actor``, record it in the history, refresh deadlines, notify after commit.
 
     Guarantees: the case row is locked for the transaction, so of two concurrent calls one wins and the other
     sees the new state and gets :class:`TransitionConflict` (409); a wrong state is a conflict, not a 403, because
     ``can_proceed`` is checked before ``has_transition_perm``; nothing is written unless everything is.
-    ``payload`` holds cleaned values (from :mod:`disputes.forms`); ``at`` is for imports and the demo seeder.
+    ``payload`` holds cleaned values (from :mod:`disputes.forms`); ``at`` and ``announce`` as for
+    :func:`case_create`.
     """
     case = Case.objects.select_for_update().get(pk=case_id)
     transition_guard(case=case, name=name, actor=actor)
@@ -214,10 +227,12 @@ def case_transition(
         note=note,
         payload={key: _jsonable(value) for key, value in payload.items()},
         created_at=at,
+        announce=announce,
         **_actor_fields(actor),
     )
     case_deadlines_refresh(case=case)
-    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    if announce:
+        enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return case
 
 
@@ -230,7 +245,8 @@ def available_transitions(*, case: Case, user) -> list[str]:
 def case_deadlines_refresh(*, case: Case, calendar: WorkingCalendar | None = None) -> list[CaseDeadline]:
     """Recompute and store the case's deadlines from its events; called inside every case-changing service."""
     calendar = calendar or WorkingCalendar.from_database()
-    events = list(case.events.order_by("created_at", "id").only("transition", "created_at"))
+    # case_id too: the related manager reads it on every row; deferred, it costs one query per event.
+    events = list(case.events.order_by("created_at", "id").only("case_id", "transition", "created_at"))
     categories = set(case.claims.values_list("category", flat=True))
     computed = compute_case_deadlines(
         case=case,

@@ -13,7 +13,12 @@ class Region(models.Model):
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -32,7 +37,9 @@ class Organization(models.Model):
     name = models.CharField(_("名称"), max_length=128)
     type = models.CharField(_("类型"), max_length=32, choices=OrgType.choices)
     industry = models.CharField(_("行业"), max_length=32, choices=Industry.choices, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="organizations")
+    region = models.ForeignKey(
+        Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="organizations"
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级组织"),
@@ -70,7 +77,9 @@ class Membership(models.Model):
         Organization, verbose_name=_("组织机构"), on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
-    is_available = models.BooleanField(_("在岗"), default=True, help_text=_("休假或外出时取消，以免被分派新案件。"))
+    is_available = models.BooleanField(
+        _("在岗"), default=True, help_text=_("休假或外出时取消，以免被分派新案件。")
+    )
 
     class Meta:
         verbose_name = _("人员任职")

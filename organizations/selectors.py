@@ -76,9 +76,13 @@ def scope_for(user: AbstractBaseUser | AnonymousUser | None) -> Scope:
             if role == Role.OFFICIAL:
                 official_regions.add(region_id)
         region_ids = _descendants(official_regions, region_children)
-        by_role = {role: frozenset(_descendants(roots, org_children)) for role, roots in roots_by_role.items()}
+        by_role = {
+            role: frozenset(_descendants(roots, org_children)) for role, roots in roots_by_role.items()
+        }
         if region_ids:
-            in_region = set(Organization.objects.filter(region_id__in=region_ids).values_list("id", flat=True))
+            in_region = set(
+                Organization.objects.filter(region_id__in=region_ids).values_list("id", flat=True)
+            )
             by_role[Role.OFFICIAL] = frozenset(by_role.get(Role.OFFICIAL, frozenset()) | in_region)
         scope = Scope(org_ids_by_role=by_role, region_ids=frozenset(region_ids))
     setattr(user, _CACHE_ATTR, scope)

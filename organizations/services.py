@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .models import Membership, Organization
@@ -43,25 +44,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def role_group_ensure(role: str) -> Group:
+    """The group of ``role``, created or updated to hold exactly the role's permissions. Idempotent."""
+    group, _created = Group.objects.get_or_create(name=role)
+    wanted = Q()
+    for name in ROLE_PERMISSIONS[role]:
+        app_label, codename = name.split(".")
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
 def role_groups_ensure() -> dict[str, Group]:
-    """Create or update one group per role with exactly its permissions. Idempotent."""
-    groups = {}
-    for role, perm_names in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        perms = []
-        for name in perm_names:
-            app_label, codename = name.split(".")
-            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(perms)
-        groups[role] = group
-    return groups
+    return {role: role_group_ensure(role) for role in ROLE_PERMISSIONS}
 
 
 @transaction.atomic
 def staff_create(*, username: str, password: str, org_code: str, role: str, full_name: str = "") -> User:
     """Create the staff account, or update its password, and give it ``role`` in the organization ``org_code``."""
     if role not in Role.values:
-        raise ValidationError(_("未知角色：%(role)s。可选：%(roles)s") % {"role": role, "roles": ", ".join(Role.values)})
+        raise ValidationError(
+            _("未知角色：%(role)s。可选：%(roles)s") % {"role": role, "roles": ", ".join(Role.values)}
+        )
     try:
         organization = Organization.objects.get(code=org_code)
     except Organization.DoesNotExist:
@@ -74,6 +78,5 @@ def staff_create(*, username: str, password: str, org_code: str, role: str, full
     user.set_password(password)
     user.save()
     Membership.objects.get_or_create(user=user, organization=organization, role=role)
-    groups = role_groups_ensure()
-    user.groups.add(groups[role])
+    user.groups.add(role_group_ensure(role))
     return user

@@ -15,16 +15,23 @@ from .states import NotificationChannel, NotificationStatus
 class EventDispatch(models.Model):
     """Marks a case event as fanned out into notifications (its primary key makes fan-out happen once)."""
 
-    event = models.OneToOneField(CaseEvent, primary_key=True, on_delete=models.PROTECT, related_name="dispatch")
+    event = models.OneToOneField(
+        CaseEvent, primary_key=True, on_delete=models.PROTECT, related_name="dispatch"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("事件分发记录")
         verbose_name_plural = _("事件分发记录")
 
+    def __str__(self) -> str:
+        return f"event {self.event_id}"
+
 
 class Notification(models.Model):
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="notifications"
+    )
     event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("渠道"), max_length=16, choices=NotificationChannel.choices)
     recipient_user = models.ForeignKey(

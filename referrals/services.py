@@ -53,7 +53,7 @@ def _staff_recipients(org_id: int | None, roles) -> list[int]:
 def case_event_dispatch(*, event_id: int) -> list[Notification]:
     """Fan one case event out into notification rows, once however often it is called."""
     event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
-    if event is None:
+    if event is None or not event.announce:
         return []
     try:
         with transaction.atomic():
@@ -67,7 +67,9 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
             event=event,
             channel=NotificationChannel.SMS,
             to_worker=True,
-            body=_("【一站式劳动争议调处】您的申请（查询码 %(code)s）：%(status)s。请凭查询码和密码查看详情。")
+            body=_(
+                "【一站式劳动争议调处】您的申请（查询码 %(code)s）：%(status)s。请凭查询码和密码查看详情。"
+            )
             % {"code": case.tracking_code, "status": WORKER_LABELS[CaseStatus(event.to_state)]},
             idempotency_key=f"event:{event.pk}:worker:sms",
         )
@@ -88,12 +90,15 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
                 event=event,
                 channel=NotificationChannel.IN_APP,
                 recipient_user_id=user_id,
-                body=_("案件 %(code)s：%(status)s") % {"code": case.tracking_code, "status": case.get_status_display()},
+                body=_("案件 %(code)s：%(status)s")
+                % {"code": case.tracking_code, "status": case.get_status_display()},
                 idempotency_key=f"event:{event.pk}:user:{user_id}:in_app",
             )
         )
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    for row in Notification.objects.filter(event=event, status=NotificationStatus.PENDING).values_list("pk", flat=True):
+    for row in Notification.objects.filter(event=event, status=NotificationStatus.PENDING).values_list(
+        "pk", flat=True
+    ):
         enqueue_on_commit(DELIVER_TASK, notification_id=row)
     return created
 
@@ -131,7 +136,9 @@ def _send(note: Notification) -> None:
     if note.channel == NotificationChannel.SMS:
         sms_backend().send(note.case.worker_phone, note.body)
     elif note.channel == NotificationChannel.EMAIL:
-        send_mail(_("一站式劳动争议调处通知"), note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient_user.email])
+        send_mail(
+            _("一站式劳动争议调处通知"), note.body, settings.DEFAULT_FROM_EMAIL, [note.recipient_user.email]
+        )
     # An in-app message is delivered once its row exists: the recipient reads it in the admin.
 
 
@@ -139,7 +146,9 @@ def events_sweep() -> int:
     """Re-publish the fan-out of recent events that have none (the broker was down when they committed)."""
     since = timezone.now() - SWEEP_WINDOW
     ids = list(
-        CaseEvent.objects.filter(created_at__gte=since, dispatch__isnull=True).values_list("pk", flat=True)[:1000]
+        CaseEvent.objects.filter(created_at__gte=since, announce=True, dispatch__isnull=True).values_list(
+            "pk", flat=True
+        )[:1000]
     )
     for event_id in ids:
         enqueue_on_commit("referrals.dispatch_case_event", event_id=event_id)

@@ -45,11 +45,15 @@ def directory(db):
     north = RegionFactory(code="north", name="北区", parent=city)
     south = RegionFactory(code="south", name="南区", parent=city)
     station = OrganizationFactory(code="station-a", name="北区快递行业调解站", region=north)
-    branch = OrganizationFactory(code="station-a-1", name="北区快递调解站东街网点", region=north, parent=station,
-                                 type="branch_outlet")
-    other = OrganizationFactory(code="station-b", name="南区外卖配送调解站", region=south,
-                                industry="food_delivery")
-    commission = OrganizationFactory(code="arb", name="示范市劳动人事争议仲裁委员会", region=city, commission=True)
+    branch = OrganizationFactory(
+        code="station-a-1", name="北区快递调解站东街网点", region=north, parent=station, type="branch_outlet"
+    )
+    other = OrganizationFactory(
+        code="station-b", name="南区外卖配送调解站", region=south, industry="food_delivery"
+    )
+    commission = OrganizationFactory(
+        code="arb", name="示范市劳动人事争议仲裁委员会", region=city, commission=True
+    )
     court = OrganizationFactory(code="court", name="北区人民法院", region=north, court=True)
     bureau = OrganizationFactory(code="hrb", name="示范市人力资源和社会保障局", region=city, bureau=True)
     staff = {
@@ -63,7 +67,19 @@ def directory(db):
         "court_clerk": make_staff(org=court, role=Role.COURT_CLERK, username="court_clerk"),
         "official": make_staff(org=bureau, role=Role.OFFICIAL, username="official"),
     }
-    return type("Directory", (), {
-        "city": city, "north": north, "south": south, "station": station, "branch": branch, "other": other,
-        "commission": commission, "court": court, "bureau": bureau, "staff": staff,
-    })
+    return type(
+        "Directory",
+        (),
+        {
+            "city": city,
+            "north": north,
+            "south": south,
+            "station": station,
+            "branch": branch,
+            "other": other,
+            "commission": commission,
+            "court": court,
+            "bureau": bureau,
+            "staff": staff,
+        },
+    )

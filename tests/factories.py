@@ -12,7 +12,7 @@ from disputes.pii import keyed_hash
 from disputes.services import _pin_hash
 from disputes.states import CaseStatus
 from organizations.models import Membership, Organization, Region
-from organizations.services import role_groups_ensure
+from organizations.services import role_group_ensure
 from organizations.states import Industry, OrgType
 
 S = CaseStatus
@@ -46,7 +46,9 @@ class OrganizationFactory(DjangoModelFactory):
             type=OrgType.ARBITRATION_COMMISSION, industry="", accepts_claims=False, mediation_legal_type=""
         )
         court = factory.Trait(type=OrgType.COURT, industry="", accepts_claims=False, mediation_legal_type="")
-        bureau = factory.Trait(type=OrgType.HR_BUREAU, industry="", accepts_claims=False, mediation_legal_type="")
+        bureau = factory.Trait(
+            type=OrgType.HR_BUREAU, industry="", accepts_claims=False, mediation_legal_type=""
+        )
 
 
 class UserFactory(DjangoModelFactory):
@@ -69,7 +71,7 @@ def make_staff(*, org: Organization, role: str, username: str | None = None):
     """A staff account with ``role`` in ``org``, in the role's group (as create_staff makes it)."""
     user = UserFactory(**({"username": username} if username else {}))
     Membership.objects.get_or_create(user=user, organization=org, role=role)
-    user.groups.add(role_groups_ensure()[role])
+    user.groups.add(role_group_ensure(role))
     return user
 
 

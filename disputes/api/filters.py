@@ -10,14 +10,20 @@ from ..states import CaseStatus, Category, Channel
 
 class CaseFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    station = django_filters.CharFilter(field_name="station__code")
-    region = django_filters.CharFilter(field_name="region__code")
+    station = django_filters.CharFilter(field_name="station__code", label="调解组织代码")
+    region = django_filters.CharFilter(field_name="region__code", label="区域代码")
     industry = django_filters.ChoiceFilter(choices=Industry.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_category")
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="from")
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="to")
-    search = django_filters.CharFilter(method="filter_search", label="tracking code, worker or employer")
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="提交日期起（含），YYYY-MM-DD"
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="提交日期止（含），YYYY-MM-DD"
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", label="查询码（精确）、劳动者姓名或用人单位名称（包含）"
+    )
 
     class Meta:
         model = Case

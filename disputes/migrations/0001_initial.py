@@ -10,197 +10,588 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineRule',
+            name="DeadlineRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='规则代码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('worker_text', models.CharField(max_length=200, verbose_name='对劳动者的说明')),
-                ('source', models.CharField(max_length=200, verbose_name='法律依据')),
-                ('source_status', models.CharField(choices=[('verified', '已核对法条原文'), ('secondary', '仅核对二手资料'), ('unverified', '未核实')], default='verified', max_length=16, verbose_name='核对情况')),
-                ('trigger', models.CharField(help_text='案件操作名（如 accept、record_agreement），或案件日期字段（knowledge_date、employment_ended_on）。', max_length=48, verbose_name='起算事件')),
-                ('period_years', models.PositiveSmallIntegerField(default=0, verbose_name='年')),
-                ('period_months', models.PositiveSmallIntegerField(default=0, verbose_name='月')),
-                ('period_days', models.PositiveSmallIntegerField(default=0, verbose_name='日')),
-                ('day_type', models.CharField(choices=[('calendar', '自然日'), ('working', '工作日')], default='calendar', max_length=16, verbose_name='计日方式')),
-                ('active_states', models.JSONField(blank=True, default=list, help_text='案件处于这些状态时期限才计入；留空表示所有未结状态。', verbose_name='适用状态')),
-                ('categories', models.JSONField(blank=True, default=list, help_text='案件请求含这些类别之一时适用；留空表示全部。', verbose_name='适用争议类别')),
-                ('wage_arrears_exempt', models.BooleanField(default=False, help_text='仅主张劳动报酬且仍在职时不适用（劳动争议调解仲裁法第二十七条第四款）。', verbose_name='在职欠薪不适用')),
-                ('met_by', models.JSONField(blank=True, default=list, help_text='发生这些操作即视为期限已遵守。', verbose_name='完成事件')),
-                ('remind_days_before', models.JSONField(blank=True, default=list, verbose_name='提前提醒天数')),
-                ('consequence', models.TextField(blank=True, verbose_name='期满后果')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="规则代码")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("worker_text", models.CharField(max_length=200, verbose_name="对劳动者的说明")),
+                ("source", models.CharField(max_length=200, verbose_name="法律依据")),
+                (
+                    "source_status",
+                    models.CharField(
+                        choices=[
+                            ("verified", "已核对法条原文"),
+                            ("secondary", "仅核对二手资料"),
+                            ("unverified", "未核实"),
+                        ],
+                        default="verified",
+                        max_length=16,
+                        verbose_name="核对情况",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        help_text="案件操作名（如 accept、record_agreement），或案件日期字段（knowledge_date、employment_ended_on）。",
+                        max_length=48,
+                        verbose_name="起算事件",
+                    ),
+                ),
+                ("period_years", models.PositiveSmallIntegerField(default=0, verbose_name="年")),
+                ("period_months", models.PositiveSmallIntegerField(default=0, verbose_name="月")),
+                ("period_days", models.PositiveSmallIntegerField(default=0, verbose_name="日")),
+                (
+                    "day_type",
+                    models.CharField(
+                        choices=[("calendar", "自然日"), ("working", "工作日")],
+                        default="calendar",
+                        max_length=16,
+                        verbose_name="计日方式",
+                    ),
+                ),
+                (
+                    "active_states",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="案件处于这些状态时期限才计入；留空表示所有未结状态。",
+                        verbose_name="适用状态",
+                    ),
+                ),
+                (
+                    "categories",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="案件请求含这些类别之一时适用；留空表示全部。",
+                        verbose_name="适用争议类别",
+                    ),
+                ),
+                (
+                    "wage_arrears_exempt",
+                    models.BooleanField(
+                        default=False,
+                        help_text="仅主张劳动报酬且仍在职时不适用（劳动争议调解仲裁法第二十七条第四款）。",
+                        verbose_name="在职欠薪不适用",
+                    ),
+                ),
+                (
+                    "met_by",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="发生这些操作即视为期限已遵守。",
+                        verbose_name="完成事件",
+                    ),
+                ),
+                (
+                    "remind_days_before",
+                    models.JSONField(blank=True, default=list, verbose_name="提前提醒天数"),
+                ),
+                ("consequence", models.TextField(blank=True, verbose_name="期满后果")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '法定期限规则',
-                'verbose_name_plural': '法定期限规则',
-                'ordering': ['code'],
+                "verbose_name": "法定期限规则",
+                "verbose_name_plural": "法定期限规则",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='HolidayNotice',
+            name="HolidayNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='文件名称')),
-                ('document_number', models.CharField(blank=True, max_length=64, verbose_name='文号')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='发布日期')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="文件名称")),
+                ("document_number", models.CharField(blank=True, max_length=64, verbose_name="文号")),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="发布日期")),
             ],
             options={
-                'verbose_name': '节假日安排通知',
-                'verbose_name_plural': '节假日安排通知',
-                'ordering': ['-year'],
+                "verbose_name": "节假日安排通知",
+                "verbose_name_plural": "节假日安排通知",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tracking_code', models.CharField(editable=False, max_length=16, unique=True, verbose_name='查询码')),
-                ('access_pin_hash', models.CharField(editable=False, max_length=128)),
-                ('status', django_fsm.FSMField(choices=[('submitted', '已提交'), ('assigned', '已分派调解组织'), ('accepted', '已受理'), ('in_mediation', '调解中'), ('agreement_reached', '已达成调解协议'), ('confirmation_requested', '已申请审查确认'), ('confirmed', '协议已确认'), ('enforcement', '强制执行中'), ('fulfilled', '协议已履行'), ('mediation_failed', '调解不成'), ('referred_to_arbitration', '已移送仲裁'), ('arbitration_accepted', '仲裁已立案'), ('rejected', '不予受理'), ('withdrawn', '已撤回'), ('closed', '已结案')], default='submitted', max_length=32, protected=True, verbose_name='状态')),
-                ('channel', models.CharField(choices=[('qr_web', '扫码/网上申请'), ('hotline', '12351 热线'), ('walk_in', '窗口来访'), ('police_referral', '派出所移送'), ('court_referral', '法院委派'), ('inspection_referral', '劳动监察移送'), ('platform_api', '其他平台推送'), ('risk_report', '风险信息员报告')], default='qr_web', max_length=32, verbose_name='来源渠道')),
-                ('industry', models.CharField(choices=[('express_delivery', '快递'), ('food_delivery', '外卖配送'), ('ride_hailing', '网约车'), ('domestic_services', '家政'), ('manufacturing', '制造业'), ('construction', '建筑业'), ('other', '其他')], default='other', max_length=32, verbose_name='行业')),
-                ('worker_name', models.CharField(max_length=64, verbose_name='劳动者姓名')),
-                ('worker_id_number', disputes.pii.EncryptedCharField(verbose_name='身份证号')),
-                ('worker_id_hash', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('worker_phone', disputes.pii.EncryptedCharField(verbose_name='手机号')),
-                ('worker_phone_hash', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('employer_name', models.CharField(max_length=200, verbose_name='用人单位/平台')),
-                ('employer_credit_code', models.CharField(blank=True, db_index=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('facts', models.TextField(verbose_name='事实与理由')),
-                ('services', models.JSONField(blank=True, default=list, verbose_name='申请的服务')),
-                ('confidential', models.BooleanField(default=False, verbose_name='保密（经本人确认前不联系用人单位）')),
-                ('knowledge_date', models.DateField(blank=True, null=True, verbose_name='知道权利被侵害之日')),
-                ('employment_ended_on', models.DateField(blank=True, null=True, verbose_name='离职日期')),
-                ('still_employed', models.BooleanField(default=False, verbose_name='仍在职')),
-                ('amount_claimed', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='请求金额（元）')),
-                ('amount_agreed', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='协议金额（元）')),
-                ('amount_paid', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='已支付金额（元）')),
-                ('confirmation_route', models.CharField(blank=True, choices=[('', '无'), ('arbitration_review', '仲裁审查确认'), ('judicial_confirmation', '司法确认')], max_length=32, verbose_name='确认途径')),
-                ('outcome_note', models.TextField(blank=True, verbose_name='最近一次处理说明')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='提交时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('handling_org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='handled_cases', to='organizations.organization', verbose_name='承办机构（仲裁/法院）')),
-                ('intake_org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='recorded_cases', to='organizations.organization', verbose_name='登记/移送机构')),
-                ('mediator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mediated_cases', to=settings.AUTH_USER_MODEL, verbose_name='调解员')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.region', verbose_name='劳动合同履行地')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='organizations.organization', verbose_name='调解组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tracking_code",
+                    models.CharField(editable=False, max_length=16, unique=True, verbose_name="查询码"),
+                ),
+                ("access_pin_hash", models.CharField(editable=False, max_length=128)),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("submitted", "已提交"),
+                            ("assigned", "已分派调解组织"),
+                            ("accepted", "已受理"),
+                            ("in_mediation", "调解中"),
+                            ("agreement_reached", "已达成调解协议"),
+                            ("confirmation_requested", "已申请审查确认"),
+                            ("confirmed", "协议已确认"),
+                            ("enforcement", "强制执行中"),
+                            ("fulfilled", "协议已履行"),
+                            ("mediation_failed", "调解不成"),
+                            ("referred_to_arbitration", "已移送仲裁"),
+                            ("arbitration_accepted", "仲裁已立案"),
+                            ("rejected", "不予受理"),
+                            ("withdrawn", "已撤回"),
+                            ("closed", "已结案"),
+                        ],
+                        default="submitted",
+                        max_length=32,
+                        protected=True,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("qr_web", "扫码/网上申请"),
+                            ("hotline", "12351 热线"),
+                            ("walk_in", "窗口来访"),
+                            ("police_referral", "派出所移送"),
+                            ("court_referral", "法院委派"),
+                            ("inspection_referral", "劳动监察移送"),
+                            ("platform_api", "其他平台推送"),
+                            ("risk_report", "风险信息员报告"),
+                        ],
+                        default="qr_web",
+                        max_length=32,
+                        verbose_name="来源渠道",
+                    ),
+                ),
+                (
+                    "industry",
+                    models.CharField(
+                        choices=[
+                            ("express_delivery", "快递"),
+                            ("food_delivery", "外卖配送"),
+                            ("ride_hailing", "网约车"),
+                            ("domestic_services", "家政"),
+                            ("manufacturing", "制造业"),
+                            ("construction", "建筑业"),
+                            ("other", "其他"),
+                        ],
+                        default="other",
+                        max_length=32,
+                        verbose_name="行业",
+                    ),
+                ),
+                ("worker_name", models.CharField(max_length=64, verbose_name="劳动者姓名")),
+                ("worker_id_number", disputes.pii.EncryptedCharField(verbose_name="身份证号")),
+                ("worker_id_hash", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("worker_phone", disputes.pii.EncryptedCharField(verbose_name="手机号")),
+                ("worker_phone_hash", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("employer_name", models.CharField(max_length=200, verbose_name="用人单位/平台")),
+                (
+                    "employer_credit_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=18, verbose_name="统一社会信用代码"
+                    ),
+                ),
+                ("facts", models.TextField(verbose_name="事实与理由")),
+                ("services", models.JSONField(blank=True, default=list, verbose_name="申请的服务")),
+                (
+                    "confidential",
+                    models.BooleanField(default=False, verbose_name="保密（经本人确认前不联系用人单位）"),
+                ),
+                (
+                    "knowledge_date",
+                    models.DateField(blank=True, null=True, verbose_name="知道权利被侵害之日"),
+                ),
+                ("employment_ended_on", models.DateField(blank=True, null=True, verbose_name="离职日期")),
+                ("still_employed", models.BooleanField(default=False, verbose_name="仍在职")),
+                (
+                    "amount_claimed",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="请求金额（元）"
+                    ),
+                ),
+                (
+                    "amount_agreed",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="协议金额（元）"
+                    ),
+                ),
+                (
+                    "amount_paid",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="已支付金额（元）"
+                    ),
+                ),
+                (
+                    "confirmation_route",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "无"),
+                            ("arbitration_review", "仲裁审查确认"),
+                            ("judicial_confirmation", "司法确认"),
+                        ],
+                        max_length=32,
+                        verbose_name="确认途径",
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True, verbose_name="最近一次处理说明")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="提交时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                (
+                    "handling_org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handled_cases",
+                        to="organizations.organization",
+                        verbose_name="承办机构（仲裁/法院）",
+                    ),
+                ),
+                (
+                    "intake_org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recorded_cases",
+                        to="organizations.organization",
+                        verbose_name="登记/移送机构",
+                    ),
+                ),
+                (
+                    "mediator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mediated_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="调解员",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.region",
+                        verbose_name="劳动合同履行地",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="organizations.organization",
+                        verbose_name="调解组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '劳动争议案件',
-                'verbose_name_plural': '劳动争议案件',
-                'ordering': ['-created_at'],
+                "verbose_name": "劳动争议案件",
+                "verbose_name_plural": "劳动争议案件",
+                "ordering": ["-created_at"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transition', models.CharField(max_length=48, verbose_name='操作')),
-                ('from_state', models.CharField(blank=True, choices=[('submitted', '已提交'), ('assigned', '已分派调解组织'), ('accepted', '已受理'), ('in_mediation', '调解中'), ('agreement_reached', '已达成调解协议'), ('confirmation_requested', '已申请审查确认'), ('confirmed', '协议已确认'), ('enforcement', '强制执行中'), ('fulfilled', '协议已履行'), ('mediation_failed', '调解不成'), ('referred_to_arbitration', '已移送仲裁'), ('arbitration_accepted', '仲裁已立案'), ('rejected', '不予受理'), ('withdrawn', '已撤回'), ('closed', '已结案')], max_length=32, verbose_name='原状态')),
-                ('to_state', models.CharField(choices=[('submitted', '已提交'), ('assigned', '已分派调解组织'), ('accepted', '已受理'), ('in_mediation', '调解中'), ('agreement_reached', '已达成调解协议'), ('confirmation_requested', '已申请审查确认'), ('confirmed', '协议已确认'), ('enforcement', '强制执行中'), ('fulfilled', '协议已履行'), ('mediation_failed', '调解不成'), ('referred_to_arbitration', '已移送仲裁'), ('arbitration_accepted', '仲裁已立案'), ('rejected', '不予受理'), ('withdrawn', '已撤回'), ('closed', '已结案')], max_length=32, verbose_name='新状态')),
-                ('actor_kind', models.CharField(choices=[('staff', '工作人员'), ('worker', '劳动者'), ('system', '系统'), ('agency', '外部机构')], max_length=16, verbose_name='操作人类型')),
-                ('note', models.TextField(blank=True, verbose_name='理由/说明')),
-                ('payload', models.JSONField(blank=True, default=dict, verbose_name='详情')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='disputes.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("transition", models.CharField(max_length=48, verbose_name="操作")),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("submitted", "已提交"),
+                            ("assigned", "已分派调解组织"),
+                            ("accepted", "已受理"),
+                            ("in_mediation", "调解中"),
+                            ("agreement_reached", "已达成调解协议"),
+                            ("confirmation_requested", "已申请审查确认"),
+                            ("confirmed", "协议已确认"),
+                            ("enforcement", "强制执行中"),
+                            ("fulfilled", "协议已履行"),
+                            ("mediation_failed", "调解不成"),
+                            ("referred_to_arbitration", "已移送仲裁"),
+                            ("arbitration_accepted", "仲裁已立案"),
+                            ("rejected", "不予受理"),
+                            ("withdrawn", "已撤回"),
+                            ("closed", "已结案"),
+                        ],
+                        max_length=32,
+                        verbose_name="原状态",
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "已提交"),
+                            ("assigned", "已分派调解组织"),
+                            ("accepted", "已受理"),
+                            ("in_mediation", "调解中"),
+                            ("agreement_reached", "已达成调解协议"),
+                            ("confirmation_requested", "已申请审查确认"),
+                            ("confirmed", "协议已确认"),
+                            ("enforcement", "强制执行中"),
+                            ("fulfilled", "协议已履行"),
+                            ("mediation_failed", "调解不成"),
+                            ("referred_to_arbitration", "已移送仲裁"),
+                            ("arbitration_accepted", "仲裁已立案"),
+                            ("rejected", "不予受理"),
+                            ("withdrawn", "已撤回"),
+                            ("closed", "已结案"),
+                        ],
+                        max_length=32,
+                        verbose_name="新状态",
+                    ),
+                ),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "工作人员"),
+                            ("worker", "劳动者"),
+                            ("system", "系统"),
+                            ("agency", "外部机构"),
+                        ],
+                        max_length=16,
+                        verbose_name="操作人类型",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="理由/说明")),
+                ("payload", models.JSONField(blank=True, default=dict, verbose_name="详情")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="时间"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="disputes.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件记录',
-                'verbose_name_plural': '案件记录',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "案件记录",
+                "verbose_name_plural": "案件记录",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('wages', '劳动报酬'), ('overtime', '加班费'), ('dismissal', '解除、终止劳动合同'), ('compensation', '经济补偿'), ('social_insurance', '社会保险'), ('work_injury', '工伤待遇'), ('labor_relationship', '确认劳动关系'), ('other', '其他')], max_length=32, verbose_name='争议类别')),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='金额（元）')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='disputes.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("wages", "劳动报酬"),
+                            ("overtime", "加班费"),
+                            ("dismissal", "解除、终止劳动合同"),
+                            ("compensation", "经济补偿"),
+                            ("social_insurance", "社会保险"),
+                            ("work_injury", "工伤待遇"),
+                            ("labor_relationship", "确认劳动关系"),
+                            ("other", "其他"),
+                        ],
+                        max_length=32,
+                        verbose_name="争议类别",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="金额（元）"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="claims", to="disputes.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '请求事项',
-                'verbose_name_plural': '请求事项',
+                "verbose_name": "请求事项",
+                "verbose_name_plural": "请求事项",
             },
         ),
         migrations.CreateModel(
-            name='CaseDeadline',
+            name="CaseDeadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(verbose_name='起算日')),
-                ('due_on', models.DateField(db_index=True, verbose_name='届满日')),
-                ('provisional', models.BooleanField(default=False, help_text='期间跨越尚无确认节假日安排的年度，届满日可能变化。', verbose_name='暂定')),
-                ('met_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('is_active', models.BooleanField(default=True, help_text='案件已离开适用状态时不再计入。', verbose_name='计入中')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='disputes.case')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='disputes.deadlinerule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="起算日")),
+                ("due_on", models.DateField(db_index=True, verbose_name="届满日")),
+                (
+                    "provisional",
+                    models.BooleanField(
+                        default=False,
+                        help_text="期间跨越尚无确认节假日安排的年度，届满日可能变化。",
+                        verbose_name="暂定",
+                    ),
+                ),
+                ("met_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="案件已离开适用状态时不再计入。", verbose_name="计入中"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="disputes.case",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.deadlinerule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件期限',
-                'verbose_name_plural': '案件期限',
-                'ordering': ['due_on'],
+                "verbose_name": "案件期限",
+                "verbose_name_plural": "案件期限",
+                "ordering": ["due_on"],
             },
         ),
         migrations.CreateModel(
-            name='HolidayNoticeDay',
+            name="HolidayNoticeDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('is_working_day', models.BooleanField(help_text='勾选表示调休上班日；不勾选表示放假。', verbose_name='上班')),
-                ('name', models.CharField(blank=True, max_length=64, verbose_name='说明')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='days', to='disputes.holidaynotice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "is_working_day",
+                    models.BooleanField(
+                        help_text="勾选表示调休上班日；不勾选表示放假。", verbose_name="上班"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=64, verbose_name="说明")),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="days",
+                        to="disputes.holidaynotice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '节假日/调休日',
-                'verbose_name_plural': '节假日/调休日',
-                'ordering': ['date'],
+                "verbose_name": "节假日/调休日",
+                "verbose_name_plural": "节假日/调休日",
+                "ordering": ["date"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['station', 'status'], name='case_station_status'),
+            model_name="case",
+            index=models.Index(fields=["station", "status"], name="case_station_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['handling_org', 'status'], name='case_handling_status'),
+            model_name="case",
+            index=models.Index(fields=["handling_org", "status"], name="case_handling_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'created_at'], name='case_status_created'),
+            model_name="case",
+            index=models.Index(fields=["status", "created_at"], name="case_status_created"),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'created_at'], name='caseevent_case_time'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "created_at"], name="caseevent_case_time"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['category', 'case'], name='claim_category_case'),
+            model_name="claim",
+            index=models.Index(fields=["category", "case"], name="claim_category_case"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(fields=('case', 'category'), name='claim_one_per_category'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(fields=("case", "category"), name="claim_one_per_category"),
         ),
         migrations.AddIndex(
-            model_name='casedeadline',
-            index=models.Index(fields=['is_active', 'met_at', 'due_on'], name='casedeadline_open_due'),
+            model_name="casedeadline",
+            index=models.Index(fields=["is_active", "met_at", "due_on"], name="casedeadline_open_due"),
         ),
         migrations.AddConstraint(
-            model_name='casedeadline',
-            constraint=models.UniqueConstraint(fields=('case', 'rule'), name='casedeadline_one_per_rule'),
+            model_name="casedeadline",
+            constraint=models.UniqueConstraint(fields=("case", "rule"), name="casedeadline_one_per_rule"),
         ),
     ]

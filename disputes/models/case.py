@@ -71,7 +71,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="mediated_cases",
     )
     region = models.ForeignKey(
-        Region, verbose_name=_("劳动合同履行地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=_("劳动合同履行地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     industry = models.CharField(_("行业"), max_length=32, choices=Industry.choices, default=Industry.OTHER)
 
@@ -91,11 +96,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     employment_ended_on = models.DateField(_("离职日期"), null=True, blank=True)
     still_employed = models.BooleanField(_("仍在职"), default=False)
 
-    amount_claimed = models.DecimalField(_("请求金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_claimed = models.DecimalField(
+        _("请求金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
     amount_agreed = models.DecimalField(
         _("协议金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    amount_paid = models.DecimalField(_("已支付金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount_paid = models.DecimalField(
+        _("已支付金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
     confirmation_route = models.CharField(
         _("确认途径"), max_length=32, choices=ConfirmationRoute.choices, blank=True
     )
@@ -337,7 +346,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=perm.can_arbitrate,
         custom={"label": _("仲裁结案")},
     )
-    def close_arbitration(self, *, outcome: str, amount_awarded: Decimal | None = None, is_final: bool = False):
+    def close_arbitration(
+        self, *, outcome: str, amount_awarded: Decimal | None = None, is_final: bool = False
+    ):
         self.outcome_note = outcome
 
     @transition(

@@ -20,24 +20,36 @@ class DeadlineRule(models.Model):
     trigger = models.CharField(
         _("起算事件"),
         max_length=48,
-        help_text=_("案件操作名（如 accept、record_agreement），或案件日期字段（knowledge_date、employment_ended_on）。"),
+        help_text=_(
+            "案件操作名（如 accept、record_agreement），或案件日期字段（knowledge_date、employment_ended_on）。"
+        ),
     )
     period_years = models.PositiveSmallIntegerField(_("年"), default=0)
     period_months = models.PositiveSmallIntegerField(_("月"), default=0)
     period_days = models.PositiveSmallIntegerField(_("日"), default=0)
-    day_type = models.CharField(_("计日方式"), max_length=16, choices=DayType.choices, default=DayType.CALENDAR)
+    day_type = models.CharField(
+        _("计日方式"), max_length=16, choices=DayType.choices, default=DayType.CALENDAR
+    )
     active_states = models.JSONField(
-        _("适用状态"), default=list, blank=True, help_text=_("案件处于这些状态时期限才计入；留空表示所有未结状态。")
+        _("适用状态"),
+        default=list,
+        blank=True,
+        help_text=_("案件处于这些状态时期限才计入；留空表示所有未结状态。"),
     )
     categories = models.JSONField(
-        _("适用争议类别"), default=list, blank=True, help_text=_("案件请求含这些类别之一时适用；留空表示全部。")
+        _("适用争议类别"),
+        default=list,
+        blank=True,
+        help_text=_("案件请求含这些类别之一时适用；留空表示全部。"),
     )
     wage_arrears_exempt = models.BooleanField(
         _("在职欠薪不适用"),
         default=False,
         help_text=_("仅主张劳动报酬且仍在职时不适用（劳动争议调解仲裁法第二十七条第四款）。"),
     )
-    met_by = models.JSONField(_("完成事件"), default=list, blank=True, help_text=_("发生这些操作即视为期限已遵守。"))
+    met_by = models.JSONField(
+        _("完成事件"), default=list, blank=True, help_text=_("发生这些操作即视为期限已遵守。")
+    )
     remind_days_before = models.JSONField(_("提前提醒天数"), default=list, blank=True)
     consequence = models.TextField(_("期满后果"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)

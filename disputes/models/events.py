@@ -37,6 +37,9 @@ class CaseEvent(models.Model):
     actor_kind = models.CharField(_("操作人类型"), max_length=16, choices=ActorKind.choices)
     note = models.TextField(_("理由/说明"), blank=True)
     payload = models.JSONField(_("详情"), default=dict, blank=True)
+    announce = models.BooleanField(
+        _("通知相关人员"), default=True, db_default=True, help_text=_("导入或补录的历史记录不发送通知。")
+    )
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     objects = CaseEventQuerySet.as_manager()

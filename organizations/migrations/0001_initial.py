@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,197 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='organizations.region', verbose_name='上级区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="organizations.region",
+                        verbose_name="上级区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '区域',
-                'verbose_name_plural': '区域',
-                'ordering': ['code'],
+                "verbose_name": "区域",
+                "verbose_name_plural": "区域",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='公开代码，用于二维码海报和接口，不可更改含义。', max_length=48, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('type', models.CharField(choices=[('industry_station', '行业协会调解站'), ('branch_outlet', '调解站网点'), ('government_station', '新业态劳动纠纷调解站'), ('union_committee', '工会调解委员会'), ('peoples_mediation', '人民调解委员会'), ('arbitration_commission', '劳动人事争议仲裁委员会'), ('court', '人民法院'), ('legal_aid', '法律援助中心'), ('police_station', '派出所'), ('judicial_office', '司法所'), ('law_firm', '律师事务所'), ('employment_service', '就业服务中心'), ('counselling', '心理咨询服务机构'), ('hr_bureau', '人力资源和社会保障局'), ('union_federation', '总工会')], max_length=32, verbose_name='类型')),
-                ('industry', models.CharField(blank=True, choices=[('express_delivery', '快递'), ('food_delivery', '外卖配送'), ('ride_hailing', '网约车'), ('domestic_services', '家政'), ('manufacturing', '制造业'), ('construction', '建筑业'), ('other', '其他')], max_length=32, verbose_name='行业')),
-                ('mediation_legal_type', models.CharField(blank=True, choices=[('', '不适用'), ('peoples_mediation_committee', '人民调解委员会'), ('enterprise_committee', '企业劳动争议调解委员会'), ('township_street', '乡镇、街道劳动争议调解组织')], help_text='决定调解协议可走的确认途径（仲裁审查确认或司法确认）。', max_length=32, verbose_name='调解组织法律类型')),
-                ('accepts_claims', models.BooleanField(default=False, verbose_name='受理劳动者申请')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='联系电话')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='organizations.organization', verbose_name='上级组织')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='organizations.region', verbose_name='区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="公开代码，用于二维码海报和接口，不可更改含义。",
+                        max_length=48,
+                        unique=True,
+                        verbose_name="代码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("industry_station", "行业协会调解站"),
+                            ("branch_outlet", "调解站网点"),
+                            ("government_station", "新业态劳动纠纷调解站"),
+                            ("union_committee", "工会调解委员会"),
+                            ("peoples_mediation", "人民调解委员会"),
+                            ("arbitration_commission", "劳动人事争议仲裁委员会"),
+                            ("court", "人民法院"),
+                            ("legal_aid", "法律援助中心"),
+                            ("police_station", "派出所"),
+                            ("judicial_office", "司法所"),
+                            ("law_firm", "律师事务所"),
+                            ("employment_service", "就业服务中心"),
+                            ("counselling", "心理咨询服务机构"),
+                            ("hr_bureau", "人力资源和社会保障局"),
+                            ("union_federation", "总工会"),
+                        ],
+                        max_length=32,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "industry",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("express_delivery", "快递"),
+                            ("food_delivery", "外卖配送"),
+                            ("ride_hailing", "网约车"),
+                            ("domestic_services", "家政"),
+                            ("manufacturing", "制造业"),
+                            ("construction", "建筑业"),
+                            ("other", "其他"),
+                        ],
+                        max_length=32,
+                        verbose_name="行业",
+                    ),
+                ),
+                (
+                    "mediation_legal_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "不适用"),
+                            ("peoples_mediation_committee", "人民调解委员会"),
+                            ("enterprise_committee", "企业劳动争议调解委员会"),
+                            ("township_street", "乡镇、街道劳动争议调解组织"),
+                        ],
+                        help_text="决定调解协议可走的确认途径（仲裁审查确认或司法确认）。",
+                        max_length=32,
+                        verbose_name="调解组织法律类型",
+                    ),
+                ),
+                ("accepts_claims", models.BooleanField(default=False, verbose_name="受理劳动者申请")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="联系电话")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="branches",
+                        to="organizations.organization",
+                        verbose_name="上级组织",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organizations",
+                        to="organizations.region",
+                        verbose_name="区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织机构',
-                'verbose_name_plural': '组织机构',
-                'ordering': ['region__code', 'code'],
+                "verbose_name": "组织机构",
+                "verbose_name_plural": "组织机构",
+                "ordering": ["region__code", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('intake_clerk', '受理登记员'), ('mediator', '调解员'), ('station_admin', '调解站管理员'), ('arbitrator', '仲裁员'), ('court_clerk', '法院书记员'), ('legal_aid', '法律援助工作人员'), ('official', '主管部门工作人员')], max_length=32, verbose_name='角色')),
-                ('is_available', models.BooleanField(default=True, help_text='休假或外出时取消，以免被分派新案件。', verbose_name='在岗')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organizations.organization', verbose_name='组织机构')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("intake_clerk", "受理登记员"),
+                            ("mediator", "调解员"),
+                            ("station_admin", "调解站管理员"),
+                            ("arbitrator", "仲裁员"),
+                            ("court_clerk", "法院书记员"),
+                            ("legal_aid", "法律援助工作人员"),
+                            ("official", "主管部门工作人员"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "is_available",
+                    models.BooleanField(
+                        default=True, help_text="休假或外出时取消，以免被分派新案件。", verbose_name="在岗"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="organizations.organization",
+                        verbose_name="组织机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员任职',
-                'verbose_name_plural': '人员任职',
-                'constraints': [models.UniqueConstraint(fields=('user', 'organization', 'role'), name='membership_unique_role')],
+                "verbose_name": "人员任职",
+                "verbose_name_plural": "人员任职",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "organization", "role"), name="membership_unique_role"
+                    )
+                ],
             },
         ),
     ]

@@ -56,7 +56,15 @@ def test_compose_file_is_valid():
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail("docker-compose is not installed (make system-deps installs it)")
         pytest.skip("docker-compose is not installed")
-    env = dict(os.environ, POSTGRES_PASSWORD="x", SECRET_KEY="x", FIELD_ENCRYPTION_KEYS="x", PII_HASH_KEY="x",
-               ALLOWED_HOSTS="x")
-    result = subprocess.run([compose, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        POSTGRES_PASSWORD="x",
+        SECRET_KEY="x",
+        FIELD_ENCRYPTION_KEYS="x",
+        PII_HASH_KEY="x",
+        ALLOWED_HOSTS="x",
+    )
+    result = subprocess.run(
+        [compose, "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr

@@ -59,10 +59,29 @@ def worker(redis_broker, tmp_path):
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,notifications,handoffs",
-             "--pool", "solo", "-n", f"itest-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel", "INFO"],
-            cwd=ROOT, env=_subprocess_env(), stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default,notifications,handoffs",
+                "--pool",
+                "solo",
+                "-n",
+                f"itest-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=_subprocess_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -78,9 +97,14 @@ def worker(redis_broker, tmp_path):
 
 def _file_a_claim() -> Case:
     case, _pin = case_create(
-        actor=WORKER, worker_name="李娜", worker_id_number="330302199203041234", worker_phone="13900001111",
-        employer_name="温州某某配送服务有限公司", industry="food_delivery",
-        claims=[ClaimInput(category="wages", amount=Decimal("4200"))], facts="两个月工资未发。",
+        actor=WORKER,
+        worker_name="李娜",
+        worker_id_number="330302199203041234",
+        worker_phone="13900001111",
+        employer_name="温州某某配送服务有限公司",
+        industry="food_delivery",
+        claims=[ClaimInput(category="wages", amount=Decimal("4200"))],
+        facts="两个月工资未发。",
     )
     return case
 
@@ -113,7 +137,11 @@ def test_with_the_broker_down_a_claim_is_filed_at_once_and_swept_later(redis_bro
         "print(json.dumps({'case_id': case.pk, 'elapsed': elapsed}))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env=_subprocess_env(REDIS_URL="redis://127.0.0.1:1/0"),  # nothing listens on port 1
     )
     assert result.returncode == 0, result.stderr

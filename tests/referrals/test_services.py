@@ -25,13 +25,17 @@ def _triaged(directory, django_capture_on_commit_callbacks):
     return case, CaseEvent.objects.get(case=case, transition="triage")
 
 
-def test_a_transition_notifies_the_worker_by_sms_and_the_station_in_app(directory, django_capture_on_commit_callbacks):
+def test_a_transition_notifies_the_worker_by_sms_and_the_station_in_app(
+    directory, django_capture_on_commit_callbacks
+):
     case, event = _triaged(directory, django_capture_on_commit_callbacks)
     notes = Notification.objects.filter(event=event)
     sms = notes.get(channel=NotificationChannel.SMS)
     assert sms.to_worker and sms.status == NotificationStatus.SENT
     assert case.tracking_code in sms.body and "13812345678" not in sms.body
-    in_app = set(notes.filter(channel=NotificationChannel.IN_APP).values_list("recipient_user__username", flat=True))
+    in_app = set(
+        notes.filter(channel=NotificationChannel.IN_APP).values_list("recipient_user__username", flat=True)
+    )
     assert in_app == {"admin_a", "mediator_a"}
     assert not notes.filter(recipient_user=directory.staff["other_mediator"]).exists()
 
@@ -51,8 +55,9 @@ def test_a_vanished_event_is_a_no_op():
 
 def test_delivery_is_claimed_once(directory):
     case = case_in_state("assigned", station=directory.station)
-    note = Notification.objects.create(case=case, channel=NotificationChannel.SMS, to_worker=True, body="x",
-                                       idempotency_key="k1")
+    note = Notification.objects.create(
+        case=case, channel=NotificationChannel.SMS, to_worker=True, body="x", idempotency_key="k1"
+    )
     with mock.patch("referrals.sms.ConsoleSmsBackend.send") as send:
         assert services.notification_deliver(notification_id=note.pk) is True
         assert services.notification_deliver(notification_id=note.pk) is False
@@ -63,8 +68,9 @@ def test_delivery_is_claimed_once(directory):
 
 def test_a_failed_delivery_is_retried_later_then_marked_failed(directory):
     case = case_in_state("assigned", station=directory.station)
-    note = Notification.objects.create(case=case, channel=NotificationChannel.SMS, to_worker=True, body="x",
-                                       idempotency_key="k2")
+    note = Notification.objects.create(
+        case=case, channel=NotificationChannel.SMS, to_worker=True, body="x", idempotency_key="k2"
+    )
     with mock.patch("referrals.sms.ConsoleSmsBackend.send", side_effect=OSError("gateway down")):
         for attempt in range(1, services.MAX_ATTEMPTS + 1):
             Notification.objects.filter(pk=note.pk).update(next_attempt_at=timezone.now())
@@ -78,11 +84,18 @@ def test_a_failed_delivery_is_retried_later_then_marked_failed(directory):
 
 def test_sweepers_republish_what_the_broker_never_got(directory):
     case = case_in_state("assigned", station=directory.station)
-    event = CaseEvent.objects.create(case=case, transition="triage", from_state="submitted", to_state="assigned",
-                                     actor_kind="system")
-    stuck = Notification.objects.create(case=case, channel=NotificationChannel.SMS, to_worker=True, body="x",
-                                        idempotency_key="k3", status=NotificationStatus.SENDING,
-                                        lease_until=timezone.now() - timedelta(minutes=1))
+    event = CaseEvent.objects.create(
+        case=case, transition="triage", from_state="submitted", to_state="assigned", actor_kind="system"
+    )
+    stuck = Notification.objects.create(
+        case=case,
+        channel=NotificationChannel.SMS,
+        to_worker=True,
+        body="x",
+        idempotency_key="k3",
+        status=NotificationStatus.SENDING,
+        lease_until=timezone.now() - timedelta(minutes=1),
+    )
     with mock.patch.object(services, "enqueue_on_commit") as enqueue:
         assert services.events_sweep() == 1
         assert services.notifications_sweep() == 1
