@@ -15,11 +15,14 @@ class TransitionConflict(Exception):
     """The case is not (or no longer) in a state that allows the transition (409)."""
 
     def __init__(self, *, name: str, current_state: str, current_label: str, reason: str = ""):
+        from .services import transition_label  # the label lives with the state machine
+
         self.name = name
         self.current_state = current_state
-        message = _("案件当前状态为“%(label)s”（%(state)s），不能执行“%(name)s”。") % {
+        message = _("案件当前状态为“%(label)s”（%(state)s），不能执行“%(action)s”（%(name)s）。") % {
             "label": current_label,
             "state": current_state,
+            "action": transition_label(name),
             "name": name,
         }
         if reason:

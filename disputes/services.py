@@ -25,6 +25,7 @@ from organizations.models import Organization, Region
 
 from .deadlines import compute_case_deadlines
 from .exceptions import TransitionConflict, UnknownTransition
+from .matching import employer_key
 from .models import Case, CaseDeadline, CaseEvent, Claim, DeadlineRule
 from .permissions import SYSTEM, WORKER
 from .pii import keyed_hash, normalize
@@ -39,6 +40,18 @@ NOTIFY_TASK = "referrals.dispatch_case_event"
 
 def transition_names() -> list[str]:
     return [t.name for t in Case._meta.get_field("status").get_all_transitions(Case)]
+
+
+def transition_labels() -> dict[str, str]:
+    """Each history event's staff-facing label: the filing, then each transition's ``custom["label"]``."""
+    labels = {"submit": _("提交申请")}
+    for transition in Case._meta.get_field("status").get_all_transitions(Case):
+        labels[transition.name] = str(transition.custom["label"])
+    return labels
+
+
+def transition_label(name: str) -> str:
+    return transition_labels().get(name, name)
 
 
 def _actor_fields(actor) -> dict:
@@ -141,6 +154,7 @@ def case_create(
         worker_phone_hash=keyed_hash(worker_phone),
         employer_name=employer_name.strip(),
         employer_credit_code=normalize(employer_credit_code),
+        employer_key=employer_key(employer_name),
         facts=facts,
         services=list(services or []),
         confidential=confidential,

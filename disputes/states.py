@@ -108,3 +108,17 @@ class SourceStatus(models.TextChoices):
     VERIFIED = "verified", _("已核对法条原文")
     SECONDARY = "secondary", _("仅核对二手资料")
     UNVERIFIED = "unverified", _("未核实")
+
+
+class RespondentRole(models.TextChoices):
+    EMPLOYER = "employer", _("用人单位")
+    PLATFORM = "platform", _("平台企业")
+    LABOR_AGENCY = "labor_agency", _("劳务派遣/劳务公司")
+    OUTSOURCING = "outsourcing", _("外包公司")
+    SITE = "site", _("站点/网点/门店")
+    OTHER = "other", _("其他")
+
+
+class EvidenceKind(models.TextChoices):
+    IMAGE = "image", _("图片")
+    PDF = "pdf", _("PDF 文件")

@@ -1,6 +1,7 @@
 from .case import Case, Claim
 from .deadlines import CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay
 from .events import AppendOnlyError, CaseEvent
+from .intake import CollectiveFiling, Evidence, IntakeReceipt, PendingUpload, Respondent
 
 __all__ = [
     "AppendOnlyError",
@@ -8,6 +9,11 @@ __all__ = [
     "CaseDeadline",
     "CaseEvent",
     "Claim",
+    "CollectiveFiling",
+    "Evidence",
+    "IntakeReceipt",
+    "PendingUpload",
+    "Respondent",
     "DeadlineRule",
     "HolidayNotice",
     "HolidayNoticeDay",

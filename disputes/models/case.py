@@ -88,10 +88,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     employer_name = models.CharField(_("用人单位/平台"), max_length=200)
     employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    employer_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+
+    employer_site = models.CharField(_("工作站点/网点"), max_length=200, blank=True)
+    collective = models.ForeignKey(
+        "disputes.CollectiveFiling",
+        verbose_name=_("集体申请"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    is_representative = models.BooleanField(_("集体申请代表"), default=False)
 
     facts = models.TextField(_("事实与理由"))
     services = models.JSONField(_("申请的服务"), default=list, blank=True)
     confidential = models.BooleanField(_("保密（经本人确认前不联系用人单位）"), default=False)
+    employment_started_on = models.DateField(_("入职日期"), null=True, blank=True)
     knowledge_date = models.DateField(_("知道权利被侵害之日"), null=True, blank=True)
     employment_ended_on = models.DateField(_("离职日期"), null=True, blank=True)
     still_employed = models.BooleanField(_("仍在职"), default=False)
@@ -367,7 +380,14 @@ class Claim(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
     category = models.CharField(_("争议类别"), max_length=32, choices=Category.choices)
-    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    amount = models.DecimalField(
+        _("金额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("空表示未分项填写。"),
+    )
 
     class Meta:
         verbose_name = _("请求事项")

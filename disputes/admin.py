@@ -1,0 +1,549 @@
+"""The staff workbench (工作台) for cases, and the deadline data officials maintain.
+
+Every case list and page starts from :func:`disputes.selectors.case_list_visible_to`, so another
+organization's case is a 404, never a redirect that confirms it exists. Case fields are read-only here: a case
+changes only through its transitions, each run by :func:`disputes.services.case_transition` from the
+transition's own form.
+"""
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+
+from organizations.selectors import organization_list_visible_to
+from organizations.states import OrgType
+
+from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_state
+from .exceptions import TransitionConflict, UnknownTransition
+from .forms import TRANSITION_FORMS
+from .models import Case, CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay
+from .permissions import can_see_personal_data
+from .pii import keyed_hash, normalize
+from .selectors import case_get_visible, case_history, case_list_visible_to
+from .services import (
+    available_transitions,
+    case_transition,
+    transition_guard,
+    transition_label,
+    transition_labels,
+)
+from .states import CaseStatus, Category, Service
+
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_PHONE = re.compile(r"1\d{10}")
+
+# Transitions a careful click should not be confused with the others (shown in a warning colour).
+_DISMISSIVE_TRANSITIONS = {
+    "reject",
+    "withdraw",
+    "record_failure",
+    "refuse_confirmation",
+    "decline_arbitration",
+}
+
+
+def _status_label(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return str(CaseStatus(code).label)
+    except ValueError:
+        return code
+
+
+def _open_deadlines():
+    return CaseDeadline.objects.filter(case=OuterRef("pk"), is_active=True, met_at__isnull=True).order_by(
+        "due_on", "id"
+    )
+
+
+class StationFilter(admin.SimpleListFilter):
+    """Stations the user may see (their own and the branches below them; a region for officials)."""
+
+    title = _("调解组织")
+    parameter_name = "station"
+
+    def lookups(self, request, model_admin):
+        orgs = organization_list_visible_to(user=request.user).filter(type__in=OrgType.mediation_types())
+        self._allowed = {str(pk): name for pk, name in orgs.order_by("code").values_list("pk", "name")}
+        return list(self._allowed.items())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value in getattr(self, "_allowed", {}):
+            return queryset.filter(station_id=value)
+        return queryset
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("法定期限")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("已超期")), ("due_soon", _("%(n)d 天内到期") % {"n": DUE_SOON_DAYS})]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        open_rows = CaseDeadline.objects.filter(is_active=True, met_at__isnull=True)
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=open_rows.filter(due_on__lt=today).values("case_id"))
+        if self.value() == "due_soon":
+            soon = open_rows.filter(due_on__gte=today, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+            return queryset.filter(pk__in=soon.values("case_id"))
+        return queryset
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    change_form_template = "admin/disputes/case/change_form.html"
+    transition_form_template = "admin/disputes/case/transition_form.html"
+
+    # The nearest deadline sits next to the state: both are what a mediator scans the list for.
+    list_display = (
+        "tracking_code",
+        "status",
+        "next_deadline_col",
+        "station",
+        "worker_name",
+        "worker_id_col",
+        "worker_phone_col",
+        "employer_name",
+        "amount_claimed",
+        "created_at",
+    )
+    list_display_links = ("tracking_code",)
+    list_filter = ("status", StationFilter, DeadlineFilter, "industry", "channel")
+    list_select_related = ("station",)
+    search_fields = ("tracking_code", "worker_name", "employer_name")
+    search_help_text = _("按查询码、劳动者姓名或用人单位名称搜索；输入完整身份证号或手机号可精确查找。")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-created_at", "-id")
+
+    fieldsets = (
+        (
+            _("案件"),
+            {
+                "fields": (
+                    ("tracking_code", "status"),
+                    ("channel", "industry"),
+                    "station",
+                    "intake_org",
+                    "handling_org",
+                    "mediator",
+                    "region",
+                    ("created_at", "updated_at", "closed_at"),
+                )
+            },
+        ),
+        (
+            _("劳动者"),
+            {
+                "fields": (
+                    "worker_name",
+                    "worker_id_display",
+                    "worker_phone_display",
+                    ("still_employed", "employment_ended_on", "knowledge_date"),
+                    "confidential",
+                )
+            },
+        ),
+        (_("用人单位"), {"fields": ("employer_name", "employer_credit_code")}),
+        (
+            _("请求与处理"),
+            {
+                "fields": (
+                    "services_display",
+                    "facts",
+                    ("amount_claimed", "amount_agreed", "amount_paid"),
+                    "confirmation_route",
+                    "outcome_note",
+                )
+            },
+        ),
+    )
+    readonly_fields = tuple(admin.utils.flatten_fieldsets(fieldsets))
+
+    # --- Scope ---------------------------------------------------------------------------------------------
+    def get_queryset(self, request):
+        return case_list_visible_to(user=request.user).annotate(
+            next_due_on=Subquery(_open_deadlines().values("due_on")[:1]),
+            next_due_rule=Subquery(_open_deadlines().values("rule__name")[:1]),
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        """A case outside the user's scope is a 404 (Django would redirect with a "may have been deleted")."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("未找到该案件。"))
+        obj.show_personal_data = can_see_personal_data(obj, request.user)
+        return obj
+
+    def get_search_results(self, request, queryset, search_term):
+        # ID numbers and phones are encrypted: a whole one is found through its keyed hash, never by a LIKE.
+        term = normalize(search_term)
+        if _ID_NUMBER.fullmatch(term) or _PHONE.fullmatch(term):
+            digest = keyed_hash(term)
+            return queryset.filter(Q(worker_id_hash=digest) | Q(worker_phone_hash=digest)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- No edits: cases come from intake, change through transitions, and are never deleted ---------------
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- Columns -------------------------------------------------------------------------------------------
+    @admin.display(description=_("身份证号"))
+    def worker_id_col(self, obj):
+        return obj.worker_id_masked
+
+    @admin.display(description=_("手机号"))
+    def worker_phone_col(self, obj):
+        return obj.worker_phone_masked
+
+    @admin.display(description=_("最近期限"), ordering="next_due_on")
+    def next_deadline_col(self, obj):
+        if obj.next_due_on is None:
+            return "—"
+        code, label = deadline_state(SimpleNamespace(met_at=None, is_active=True, due_on=obj.next_due_on))
+        return format_html(
+            '<span class="os-badge os-deadline-{}" title="{}">{} · {}</span>',
+            code,
+            obj.next_due_rule or "",
+            obj.next_due_on.isoformat(),
+            label,
+        )
+
+    # The read-only display callables get only the object, so get_object marks on it whether the person
+    # looking may see the whole values (never on the admin instance, which every request shares).
+    @admin.display(description=_("身份证号"))
+    def worker_id_display(self, obj):
+        return obj.worker_id_number if getattr(obj, "show_personal_data", False) else obj.worker_id_masked
+
+    @admin.display(description=_("手机号"))
+    def worker_phone_display(self, obj):
+        return obj.worker_phone if getattr(obj, "show_personal_data", False) else obj.worker_phone_masked
+
+    @admin.display(description=_("申请的服务"))
+    def services_display(self, obj):
+        labels = dict(Service.choices)
+        return "、".join(str(labels.get(code, code)) for code in obj.services) or "—"
+
+    # --- The case page -------------------------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = case_get_visible(user=request.user, case_id=object_id)
+        labels = transition_labels()
+        deadlines = []
+        for deadline in case.deadlines.select_related("rule").order_by("due_on", "id"):
+            code, label = deadline_state(deadline)
+            deadlines.append({"row": deadline, "state": code, "state_label": label})
+        history = [
+            {
+                "row": event,
+                "label": transition_label(event.transition),
+                "actor": (event.actor.get_full_name() or event.actor.get_username())
+                if event.actor
+                else event.get_actor_kind_display(),
+                "from_label": _status_label(event.from_state),
+                "to_label": _status_label(event.to_state),
+            }
+            for event in case_history(case=case)
+        ]
+        transitions = [
+            {
+                "name": name,
+                "label": labels.get(name, name),
+                "url": reverse("admin:disputes_case_transition", args=[case.pk, name]),
+                "dismissive": name in _DISMISSIVE_TRANSITIONS,
+            }
+            for name in available_transitions(case=case, user=request.user)
+            if name in TRANSITION_FORMS
+        ]
+        context = {
+            "case": case,
+            "claims": list(case.claims.order_by("id")),
+            "case_deadlines": deadlines,
+            "case_history": history,
+            "case_transitions": transitions,
+            "status_label": case.get_status_display(),
+            "worker_status_label": case.status_for_worker,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, str(case.pk), form_url, extra_context=context)
+
+    # --- Transitions ---------------------------------------------------------------------------------------
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="disputes_case_transition",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def transition_view(self, request, object_id, name):
+        """One transition's form. GET checks the transition is possible now; POST runs it through the service.
+
+        Answers: 404 for a case outside the user's scope or an unknown name, 403 without permission, and a
+        message with a redirect to the case when its state does not (or no longer) allow the transition."""
+        case = case_get_visible(user=request.user, case_id=object_id)
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        case_url = reverse("admin:disputes_case_change", args=[case.pk])
+        label = transition_labels().get(name, name)
+        try:
+            transition_guard(case=case, name=name, actor=request.user)
+        except UnknownTransition:
+            raise Http404(gettext("没有这个操作。")) from None
+        except TransitionConflict as exc:
+            self.message_user(request, self._conflict_message(case.pk, name, label, exc), messages.ERROR)
+            return HttpResponseRedirect(case_url)
+        if name not in TRANSITION_FORMS:
+            raise Http404(gettext("没有这个操作。"))
+
+        form_class = TRANSITION_FORMS[name]
+        if request.method == "POST":
+            form = form_class(data=request.POST, case=case)
+            if form.is_valid():
+                try:
+                    case = case_transition(
+                        case_id=case.pk,
+                        name=name,
+                        actor=request.user,
+                        note=form.cleaned_data.get("note", ""),
+                        payload=form.payload(),
+                    )
+                except TransitionConflict as exc:
+                    message = self._conflict_message(case.pk, name, label, exc)
+                    self.message_user(request, message, messages.ERROR)
+                    return HttpResponseRedirect(case_url)
+                self.message_user(
+                    request,
+                    gettext("已执行“%(action)s”，案件当前状态：%(state)s。")
+                    % {"action": label, "state": case.get_status_display()},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(case_url)
+        else:
+            form = form_class(case=case)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": label,
+            "subtitle": case.tracking_code,
+            "case": case,
+            "case_url": case_url,
+            "form": form,
+            "transition_name": name,
+            "transition_label": label,
+            "has_view_permission": True,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.transition_form_template, context)
+
+    @staticmethod
+    def _conflict_message(case_id, name, label, exc) -> str:
+        current = Case.objects.filter(pk=case_id).first()
+        state_label = _status_label(exc.current_state)
+        if current is not None and can_proceed(getattr(current, name), check_conditions=False):
+            return gettext("暂不能执行“%(action)s”：前置条件尚未满足（案件状态“%(state)s”）。") % {
+                "action": label,
+                "state": state_label,
+            }
+        return gettext(
+            "未能执行“%(action)s”：案件当前状态为“%(state)s”，已不允许此操作，可能已有其他工作人员先行处理。"
+            "请查看下方的最新状态和办理记录。"
+        ) % {"action": label, "state": state_label}
+
+
+# --- Deadline rules and holiday notices (officials) ------------------------------------------------------
+def _trigger_choices():
+    choices = [(name, f"{label}（{name}）") for name, label in transition_labels().items()]
+    field_labels = {name: Case._meta.get_field(name).verbose_name for name in CASE_DATE_TRIGGERS}
+    choices += [(name, f"{field_labels[name]}（{name}）") for name in CASE_DATE_TRIGGERS]
+    return choices
+
+
+class DaysListField(forms.CharField):
+    """A list of whole days typed as ``30, 7, 1``."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        parts = [p for p in value.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+        try:
+            days = sorted({int(p) for p in parts}, reverse=True)
+        except ValueError:
+            raise forms.ValidationError(_("请输入用逗号分隔的天数，例如：30, 7, 1。")) from None
+        if any(d < 0 for d in days):
+            raise forms.ValidationError(_("天数不能为负数。"))
+        return days
+
+
+class DeadlineRuleForm(forms.ModelForm):
+    """The JSON lists of a rule as checkboxes, so officials pick states, categories and events by name."""
+
+    trigger = forms.ChoiceField(label=_("起算事件"))
+    active_states = forms.MultipleChoiceField(
+        label=_("适用状态"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("案件处于这些状态时期限才计入；不选表示所有未结状态。"),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("适用争议类别"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("案件请求含这些类别之一时适用；不选表示全部。"),
+    )
+    met_by = forms.MultipleChoiceField(
+        label=_("完成事件"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("发生这些操作即视为期限已遵守。"),
+    )
+    remind_days_before = DaysListField(
+        label=_("提前提醒天数"), required=False, help_text=_("用逗号分隔，例如：30, 7, 1。")
+    )
+
+    class Meta:
+        model = DeadlineRule
+        fields = (
+            "code",
+            "name",
+            "worker_text",
+            "is_active",
+            "source",
+            "source_status",
+            "consequence",
+            "trigger",
+            "period_years",
+            "period_months",
+            "period_days",
+            "day_type",
+            "met_by",
+            "active_states",
+            "categories",
+            "wage_arrears_exempt",
+            "remind_days_before",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        events = [(name, label) for name, label in _trigger_choices() if name not in CASE_DATE_TRIGGERS]
+        choices = {
+            "trigger": _trigger_choices(),
+            "active_states": list(CaseStatus.choices),
+            "categories": list(Category.choices),
+            "met_by": events,
+        }
+        # A value already stored but not (or no longer) offered stays selectable rather than silently dropped.
+        for name, field_choices in choices.items():
+            stored = self.initial.get(name) or []
+            stored = [stored] if isinstance(stored, str) else stored
+            known = {code for code, _label in field_choices}
+            field_choices += [(code, code) for code in stored if code not in known]
+            self.fields[name].choices = field_choices
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    form = DeadlineRuleForm
+    list_display = (
+        "code",
+        "name",
+        "trigger",
+        "period_col",
+        "day_type",
+        "source",
+        "source_status",
+        "is_active",
+    )
+    list_filter = ("is_active", "day_type", "source_status")
+    search_fields = ("code", "name", "source")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "worker_text", "is_active")}),
+        (_("法律依据"), {"fields": ("source", "source_status", "consequence")}),
+        (
+            _("期间"),
+            {"fields": ("trigger", ("period_years", "period_months", "period_days"), "day_type", "met_by")},
+        ),
+        (_("适用范围"), {"fields": ("active_states", "categories", "wage_arrears_exempt")}),
+        (_("提醒"), {"fields": ("remind_days_before",)}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is how services and reports name a rule: fixed once the rule exists.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        # Case deadlines refer to their rule; retire a rule by unticking 启用 instead.
+        return False
+
+    @admin.display(description=_("期间"))
+    def period_col(self, obj):
+        parts = []
+        if obj.period_years:
+            parts.append(gettext("%(n)d 年") % {"n": obj.period_years})
+        if obj.period_months:
+            parts.append(gettext("%(n)d 个月") % {"n": obj.period_months})
+        if obj.period_days:
+            parts.append(gettext("%(n)d 日") % {"n": obj.period_days})
+        return " ".join(parts) or "—"
+
+
+class HolidayNoticeDayInline(admin.TabularInline):
+    model = HolidayNoticeDay
+    extra = 3
+    fields = ("date", "is_working_day", "name")
+
+
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(admin.ModelAdmin):
+    inlines = (HolidayNoticeDayInline,)
+    list_display = ("year", "title", "document_number", "published_on", "holidays_col", "working_days_col")
+    search_fields = ("title", "document_number")
+    ordering = ("-year",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                holidays=Count("days", filter=Q(days__is_working_day=False)),
+                working_days=Count("days", filter=Q(days__is_working_day=True)),
+            )
+        )
+
+    @admin.display(description=_("放假天数"), ordering="holidays")
+    def holidays_col(self, obj):
+        return obj.holidays
+
+    @admin.display(description=_("调休上班天数"), ordering="working_days")
+    def working_days_col(self, obj):
+        return obj.working_days
