@@ -104,7 +104,7 @@ def case_check_pin(*, case: Case, pin: str) -> bool:
 @dataclass(frozen=True)
 class ClaimInput:
     category: str
-    amount: Decimal
+    amount: Decimal | None
 
 
 @transaction.atomic
@@ -117,6 +117,7 @@ def case_create(
     worker_phone: str,
     employer_name: str,
     employer_credit_code: str = "",
+    employer_site: str = "",
     industry: str,
     claims: list[ClaimInput],
     facts: str,
@@ -124,17 +125,22 @@ def case_create(
     station: Organization | None = None,
     region: Region | None = None,
     intake_org: Organization | None = None,
+    employment_started_on: date | None = None,
     knowledge_date: date | None = None,
     employment_ended_on: date | None = None,
     still_employed: bool = False,
     confidential: bool = False,
+    collective=None,
+    is_representative: bool = False,
+    amount_claimed: Decimal | None = None,
     at: datetime | None = None,
     announce: bool = True,
 ) -> tuple[Case, str]:
     """File a claim. Returns the case and its access PIN, which exists in clear only in this return value.
 
     ``at`` backdates the filing and ``announce=False`` records it without notifying anyone: both are for imports
-    of past history and the demo seeder; no user-facing path passes them.
+    of past history and the demo seeder; no user-facing path passes them. ``amount_claimed`` defaults to the sum
+    of the items (a total given without items stays on the case, the items unsplit).
     """
     at = at or timezone.now()
     pin = f"{secrets.randbelow(10**6):06d}"
@@ -155,13 +161,21 @@ def case_create(
         employer_name=employer_name.strip(),
         employer_credit_code=normalize(employer_credit_code),
         employer_key=employer_key(employer_name),
+        employer_site=employer_site,
+        employment_started_on=employment_started_on,
+        collective=collective,
+        is_representative=is_representative,
         facts=facts,
         services=list(services or []),
         confidential=confidential,
         knowledge_date=knowledge_date,
         employment_ended_on=employment_ended_on,
         still_employed=still_employed,
-        amount_claimed=sum((c.amount for c in claims), Decimal("0")),
+        amount_claimed=(
+            amount_claimed
+            if amount_claimed is not None
+            else sum((c.amount for c in claims if c.amount is not None), Decimal("0"))
+        ),
         created_at=at,
     )
     Claim.objects.bulk_create([Claim(case=case, category=c.category, amount=c.amount) for c in claims])

@@ -18,3 +18,4 @@ STORAGES = {
 # Unit tests run tasks in-process; the integration tests' subprocesses set CELERY_TASK_ALWAYS_EAGER=0 to use Redis.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,338 @@
+"""Turning a submitted claim into cases: one case per worker, their respondents and evidence, in one transaction;
+the checks shown while filing (limitation, probable duplicate); and the receipt that makes a resubmission safe."""
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Organization
+
+from ..deadlines import CASE_DATE_TRIGGERS, compute_case_deadlines
+from ..evidence import CheckedFile
+from ..matching import employer_key
+from ..models import Case, CollectiveFiling, DeadlineRule, Evidence, IntakeReceipt, PendingUpload, Respondent
+from ..pii import keyed_hash
+from ..services import ClaimInput, case_create
+from ..states import OPEN_STATES, ActorKind, CaseStatus, Channel, RespondentRole
+from ..workdays import WorkingCalendar
+
+LIMITATION_NEAR_DAYS = 60
+
+
+@dataclass(frozen=True)
+class IntakeNotice:
+    code: str  # limitation_past, limitation_near, duplicate
+    message: str
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    case_id: int
+    tracking_code: str
+    pin: str
+    worker_name: str
+    status: str
+
+
+# --- Checks while filing -------------------------------------------------------------------------------------
+def intake_notices(*, claim: dict, today: date | None = None) -> list[IntakeNotice]:
+    """What the worker should know before filing: warned, never refused (LDMAL Art. 27; Rules Art. 30)."""
+    today = today or timezone.localdate()
+    notices = []
+    probe = Case(
+        knowledge_date=claim.get("knowledge_date"),
+        employment_ended_on=claim.get("employment_ended_on"),
+        still_employed=bool(claim.get("still_employed")),
+    )
+    rules = DeadlineRule.objects.filter(is_active=True, trigger__in=CASE_DATE_TRIGGERS)
+    for deadline in compute_case_deadlines(
+        case=probe,
+        events=[],
+        rules=list(rules),
+        categories=set(claim.get("categories") or []),
+        calendar=WorkingCalendar.from_database(),
+    ):
+        rule = next(r for r in rules if r.pk == deadline.rule_id)
+        remaining = (deadline.due_on - today).days
+        params = {"rule": rule.name, "due": f"{deadline.due_on:%Y年%-m月%-d日}", "source": rule.source}
+        if remaining < 0:
+            notices.append(
+                IntakeNotice(
+                    "limitation_past",
+                    _(
+                        "按您填写的日期，%(rule)s可能已于%(due)s届满（%(source)s）。我们仍会受理您的申请，"
+                        "是否超过时效由仲裁机构认定；如有中断时效的情形（如曾向单位或有关部门主张过权利），请在事实部分说明。"
+                    )
+                    % params,
+                )
+            )
+        elif remaining <= LIMITATION_NEAR_DAYS:
+            notices.append(
+                IntakeNotice(
+                    "limitation_near",
+                    _(
+                        "按您填写的日期，%(rule)s将于%(due)s届满（%(source)s），请尽快办理，必要时可直接申请仲裁。"
+                    )
+                    % params,
+                )
+            )
+    duplicate = intake_probable_duplicate(
+        id_number=claim.get("worker_id_number", ""),
+        employer_name=claim.get("employer_name", ""),
+        credit_code=claim.get("employer_credit_code", ""),
+    )
+    if duplicate is not None:
+        notices.append(
+            IntakeNotice(
+                "duplicate",
+                _(
+                    "您已经就同一单位提交过申请（查询码尾号 %(tail)s），仍在办理中。可以凭查询码和密码查看进度、补充材料；"
+                    "如果是新的问题，可以继续提交。"
+                )
+                % {"tail": duplicate.tracking_code[-4:]},
+            )
+        )
+    return notices
+
+
+def intake_probable_duplicate(*, id_number: str, employer_name: str, credit_code: str = "") -> Case | None:
+    """An open case of the same worker (keyed hash of the ID number) against the same employer."""
+    id_hash = keyed_hash(id_number)
+    if not id_hash:
+        return None
+    same_worker = Case.objects.filter(worker_id_hash=id_hash, status__in=OPEN_STATES)
+    key = employer_key(employer_name)
+    candidates = same_worker.filter(employer_key=key) if key else same_worker.none()
+    if credit_code:
+        candidates = candidates | same_worker.filter(employer_credit_code=credit_code)
+    return candidates.order_by("-created_at").first()
+
+
+# --- Filing --------------------------------------------------------------------------------------------------
+def intake_submit(
+    *,
+    claim: dict,
+    amounts: dict[str, Decimal | None],
+    actor,
+    channel: str = Channel.QR_WEB,
+    intake_org: Organization | None = None,
+    respondents: list[dict] = (),
+    coworkers: list[dict] = (),
+    files: list[CheckedFile] = (),
+    uploads: list[PendingUpload] = (),
+    filer_is_representative: bool = False,
+    idempotency_key: str = "",
+) -> list[FiledCase]:
+    """File the claim: one case per worker, all or nothing. With an ``idempotency_key`` already used, nothing is
+    created and the first answer is returned (a double tap, a reload, a retry after a lost connection)."""
+    if idempotency_key:
+        previous = intake_receipt_answer(key=idempotency_key)
+        if previous is not None:
+            return previous
+    try:
+        return _intake_create(
+            claim=claim,
+            amounts=amounts,
+            actor=actor,
+            channel=channel,
+            intake_org=intake_org,
+            respondents=respondents,
+            coworkers=coworkers,
+            files=files,
+            uploads=uploads,
+            filer_is_representative=filer_is_representative,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        # A concurrent submission with the same key won the unique index; give its answer.
+        previous = intake_receipt_answer(key=idempotency_key) if idempotency_key else None
+        if previous is None:
+            raise
+        return previous
+
+
+def intake_receipt_answer(*, key: str) -> list[FiledCase] | None:
+    receipt = IntakeReceipt.objects.filter(key=key).first()
+    if receipt is None or not receipt.answer:
+        return None
+    return [FiledCase(**row) for row in json.loads(receipt.answer)]
+
+
+@transaction.atomic
+def _intake_create(
+    *,
+    claim,
+    amounts,
+    actor,
+    channel,
+    intake_org,
+    respondents,
+    coworkers,
+    files,
+    uploads,
+    filer_is_representative,
+    idempotency_key,
+) -> list[FiledCase]:
+    receipt = IntakeReceipt.objects.create(key=idempotency_key) if idempotency_key else None
+    workers = [
+        {
+            "worker_name": claim["worker_name"],
+            "worker_id_number": claim["worker_id_number"],
+            "worker_phone": claim["worker_phone"],
+            "amounts": amounts,
+            "total": claim.get("amount_claimed"),
+            "is_representative": filer_is_representative,
+        }
+    ]
+    for row in coworkers:
+        share = row.get("amount_claimed")
+        workers.append(
+            {
+                "worker_name": row["worker_name"],
+                "worker_id_number": row["worker_id_number"],
+                "worker_phone": row["worker_phone"],
+                "amounts": {category: None for category in amounts},
+                "total": share,
+                "is_representative": bool(row.get("is_representative")),
+            }
+        )
+    collective = None
+    if len(workers) > 1:
+        collective = CollectiveFiling.objects.create(
+            employer_name=claim["employer_name"], worker_count=len(workers)
+        )
+    stored = [_store(checked) for checked in files]
+    filed: list[FiledCase] = []
+    for worker in workers:
+        claims = [ClaimInput(category=c, amount=a) for c, a in worker["amounts"].items()]
+        case, pin = case_create(
+            actor=actor,
+            channel=channel,
+            worker_name=worker["worker_name"],
+            worker_id_number=worker["worker_id_number"],
+            worker_phone=worker["worker_phone"],
+            employer_name=claim["employer_name"],
+            employer_credit_code=claim.get("employer_credit_code", ""),
+            employer_site=claim.get("employer_site", ""),
+            industry=claim["industry"],
+            claims=claims,
+            facts=claim["facts"],
+            services=claim.get("services") or [],
+            station=claim.get("station"),
+            region=claim.get("region"),
+            intake_org=intake_org,
+            employment_started_on=claim.get("employment_started_on"),
+            knowledge_date=claim.get("knowledge_date"),
+            employment_ended_on=claim.get("employment_ended_on"),
+            still_employed=bool(claim.get("still_employed")),
+            confidential=bool(claim.get("confidential")),
+            collective=collective,
+            is_representative=worker["is_representative"] and collective is not None,
+            amount_claimed=worker["total"],
+        )
+        _respondents_create(case=case, claim=claim, extra=respondents)
+        _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
+        filed.append(FiledCase(case.pk, case.tracking_code, pin, case.worker_name, CaseStatus.SUBMITTED))
+    PendingUpload.objects.filter(
+        pk__in=[u.pk for u in uploads]
+    ).delete()  # adopted: the clean-up must skip them
+    if receipt is not None:
+        receipt.case_ids = [f.case_id for f in filed]
+        receipt.answer = json.dumps([asdict(f) for f in filed])
+        receipt.save(update_fields=["case_ids", "answer"])
+    return filed
+
+
+def _uploader(actor) -> str:
+    return ActorKind.STAFF if getattr(actor, "is_authenticated", False) else ActorKind.WORKER
+
+
+def _store(checked: CheckedFile) -> dict:
+    """Save a checked file once under a server name; several cases of a collective filing share it."""
+    name = default_storage.save(
+        f"evidence/{timezone.now():%Y/%m}/{checked.sha256[:16]}.{checked.extension}", checked.file()
+    )
+    preview = checked.preview_file()
+    preview_name = (
+        default_storage.save(f"evidence/previews/{timezone.now():%Y/%m}/{checked.sha256[:16]}.jpg", preview)
+        if preview
+        else ""
+    )
+    return {
+        "kind": checked.kind,
+        "file": name,
+        "preview": preview_name,
+        "content_type": checked.content_type,
+        "size": checked.size,
+        "sha256": checked.sha256,
+        "display_name": checked.display_name,
+    }
+
+
+def _evidence_attach(
+    *, case: Case, stored: list[dict], uploads: list[PendingUpload], uploaded_by: str
+) -> None:
+    rows = [Evidence(case=case, uploaded_by=uploaded_by, **item) for item in stored]
+    rows += [
+        Evidence(
+            case=case,
+            uploaded_by=uploaded_by,
+            kind=u.kind,
+            file=u.file.name,
+            preview=u.preview.name,
+            content_type=u.content_type,
+            size=u.size,
+            sha256=u.sha256,
+            display_name=u.display_name,
+        )
+        for u in uploads
+    ]
+    Evidence.objects.bulk_create(rows)
+
+
+def _respondents_create(*, case: Case, claim: dict, extra: list[dict]) -> None:
+    rows = [
+        Respondent(
+            case=case,
+            role=claim.get("employer_role") or RespondentRole.EMPLOYER,
+            name=claim["employer_name"],
+            credit_code=claim.get("employer_credit_code", ""),
+            name_key=employer_key(claim["employer_name"]),
+            details=claim.get("employer_site", ""),
+            is_primary=True,
+        )
+    ]
+    rows += [
+        Respondent(
+            case=case,
+            role=row["role"],
+            name=row["name"],
+            credit_code=row.get("credit_code", ""),
+            name_key=employer_key(row["name"]),
+            details=row.get("details", ""),
+        )
+        for row in extra
+    ]
+    Respondent.objects.bulk_create(rows)
+
+
+def pending_upload_create(*, checked: CheckedFile) -> PendingUpload:
+    """Keep a checked file for a form that came back with errors."""
+    upload = PendingUpload(
+        kind=checked.kind,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        display_name=checked.display_name,
+    )
+    upload.file.save(f"{checked.sha256[:16]}.{checked.extension}", checked.file(), save=False)
+    if checked.preview:
+        upload.preview.save(f"{checked.sha256[:16]}.jpg", checked.preview_file(), save=False)
+    upload.save()
+    return upload
