@@ -133,6 +133,7 @@ def case_create(
     collective=None,
     is_representative: bool = False,
     amount_claimed: Decimal | None = None,
+    receipt=None,
     at: datetime | None = None,
     announce: bool = True,
 ) -> tuple[Case, str]:
@@ -165,6 +166,7 @@ def case_create(
         employment_started_on=employment_started_on,
         collective=collective,
         is_representative=is_representative,
+        receipt=receipt,
         facts=facts,
         services=list(services or []),
         confidential=confidential,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Case, CaseEvent
+from disputes.pii import EncryptedCharField
 
 from .states import NotificationChannel, NotificationStatus
 
@@ -43,7 +44,8 @@ class Notification(models.Model):
         related_name="notifications",
     )
     to_worker = models.BooleanField(_("发给劳动者"), default=False)
-    body = models.TextField(_("内容"))
+    # Encrypted: the confirmation SMS carries the tracking PIN.
+    body = EncryptedCharField(_("内容"))
     idempotency_key = models.CharField(max_length=120, unique=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING

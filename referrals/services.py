@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.celery import enqueue_on_commit
+from disputes.intake.services import intake_pin_for
 from disputes.models import CaseEvent
 from disputes.states import WORKER_LABELS, CaseStatus
 from organizations.models import Membership
@@ -67,10 +68,7 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
             event=event,
             channel=NotificationChannel.SMS,
             to_worker=True,
-            body=_(
-                "【一站式劳动争议调处】您的申请（查询码 %(code)s）：%(status)s。请凭查询码和密码查看详情。"
-            )
-            % {"code": case.tracking_code, "status": WORKER_LABELS[CaseStatus(event.to_state)]},
+            body=_worker_sms(event),
             idempotency_key=f"event:{event.pk}:worker:sms",
         )
     ]
@@ -101,6 +99,20 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
     ):
         enqueue_on_commit(DELIVER_TASK, notification_id=row)
     return created
+
+
+def _worker_sms(event: CaseEvent) -> str:
+    case = event.case
+    pin = intake_pin_for(case=case) if event.transition == "submit" else None
+    if pin:
+        return _(
+            "【一站式劳动争议调处】已收到您的申请。查询码 %(code)s，查询密码 %(pin)s，请妥善保管，"
+            "凭此在“进度查询”查看办理情况。"
+        ) % {"code": case.tracking_code, "pin": pin}
+    return _("【一站式劳动争议调处】您的申请（查询码 %(code)s）：%(status)s。请凭查询码和密码查看详情。") % {
+        "code": case.tracking_code,
+        "status": WORKER_LABELS[CaseStatus(event.to_state)],
+    }
 
 
 def notification_deliver(*, notification_id: int) -> bool:

@@ -19,6 +19,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address printed on QR posters (e.g. https://onestop.example.gov.cn); empty: taken from the request.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -177,6 +179,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "referrals-sweep-events": {"task": "referrals.sweep_case_events", "schedule": 60.0},
     "referrals-sweep-notifications": {"task": "referrals.sweep_notifications", "schedule": 60.0},
+    "disputes-intake-clean-up": {"task": "disputes.intake_clean_up", "schedule": 60.0 * 60},
 }
 # /readyz asks the workers to answer a ping only where the deployment says workers must be running.
 READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
@@ -198,7 +201,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="30/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="30/minute"),
+        "intake": env("API_INTAKE_RATE", default="20/hour"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {

@@ -2,8 +2,9 @@
 the checks shown while filing (limitation, probable duplicate); and the receipt that makes a resubmission safe."""
 
 import json
+import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.storage import default_storage
@@ -130,11 +131,16 @@ def intake_submit(
     idempotency_key: str = "",
 ) -> list[FiledCase]:
     """File the claim: one case per worker, all or nothing. With an ``idempotency_key`` already used, nothing is
-    created and the first answer is returned (a double tap, a reload, a retry after a lost connection)."""
+    created and the first answer is returned (a double tap, a reload, a retry after a lost connection).
+
+    Every filing gets a receipt (a fresh key when none is given): it also holds the PINs, encrypted, for the
+    confirmation SMS, until the clean-up task empties it a day later."""
     if idempotency_key:
         previous = intake_receipt_answer(key=idempotency_key)
         if previous is not None:
             return previous
+    else:
+        idempotency_key = uuid.uuid4().hex
     try:
         return _intake_create(
             claim=claim,
@@ -151,7 +157,7 @@ def intake_submit(
         )
     except IntegrityError:
         # A concurrent submission with the same key won the unique index; give its answer.
-        previous = intake_receipt_answer(key=idempotency_key) if idempotency_key else None
+        previous = intake_receipt_answer(key=idempotency_key)
         if previous is None:
             raise
         return previous
@@ -179,7 +185,7 @@ def _intake_create(
     filer_is_representative,
     idempotency_key,
 ) -> list[FiledCase]:
-    receipt = IntakeReceipt.objects.create(key=idempotency_key) if idempotency_key else None
+    receipt = IntakeReceipt.objects.create(key=idempotency_key)
     workers = [
         {
             "worker_name": claim["worker_name"],
@@ -235,6 +241,7 @@ def _intake_create(
             collective=collective,
             is_representative=worker["is_representative"] and collective is not None,
             amount_claimed=worker["total"],
+            receipt=receipt,
         )
         _respondents_create(case=case, claim=claim, extra=respondents)
         _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
@@ -242,11 +249,38 @@ def _intake_create(
     PendingUpload.objects.filter(
         pk__in=[u.pk for u in uploads]
     ).delete()  # adopted: the clean-up must skip them
-    if receipt is not None:
-        receipt.case_ids = [f.case_id for f in filed]
-        receipt.answer = json.dumps([asdict(f) for f in filed])
-        receipt.save(update_fields=["case_ids", "answer"])
+    receipt.case_ids = [f.case_id for f in filed]
+    receipt.answer = json.dumps([asdict(f) for f in filed])
+    receipt.save(update_fields=["case_ids", "answer"])
     return filed
+
+
+def intake_pin_for(*, case: Case) -> str | None:
+    """The PIN of a case filed in the last day, for its confirmation SMS; None once the receipt was emptied."""
+    if case.receipt_id is None:
+        return None
+    answer = IntakeReceipt.objects.filter(pk=case.receipt_id).values_list("answer", flat=True).first()
+    for row in json.loads(answer or "[]"):
+        if row["case_id"] == case.pk:
+            return row["pin"]
+    return None
+
+
+RECEIPT_KEEP = timedelta(days=1)
+
+
+def intake_clean_up(*, now=None) -> tuple[int, int]:
+    """Empty the answers of receipts older than a day (the PINs then exist nowhere in clear or encrypted) and
+    delete the files nobody came back for. Returns (receipts emptied, uploads deleted)."""
+    cutoff = (now or timezone.now()) - RECEIPT_KEEP
+    emptied = IntakeReceipt.objects.filter(created_at__lt=cutoff).exclude(answer="").update(answer="")
+    stale = list(PendingUpload.objects.filter(created_at__lt=cutoff))
+    for upload in stale:
+        for field in (upload.file, upload.preview):
+            if field.name:
+                field.storage.delete(field.name)
+    PendingUpload.objects.filter(pk__in=[u.pk for u in stale]).delete()
+    return emptied, len(stale)
 
 
 def _uploader(actor) -> str:

@@ -100,6 +100,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="cases",
     )
     is_representative = models.BooleanField(_("集体申请代表"), default=False)
+    receipt = models.ForeignKey(
+        "disputes.IntakeReceipt",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        editable=False,
+    )
 
     facts = models.TextField(_("事实与理由"))
     services = models.JSONField(_("申请的服务"), default=list, blank=True)

@@ -100,7 +100,7 @@ class IntakeReceipt(models.Model):
     key = models.CharField(max_length=64, unique=True)
     case_ids = models.JSONField(default=list)
     # The answer given the first time (tracking codes and PINs), encrypted, so that a retry gets the same answer;
-    # emptied by the daily clean-up once nobody can be retrying any more.
+    # emptied a day later by the clean-up task, when nobody can be retrying any more.
     answer = EncryptedCharField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
