@@ -6,4 +6,6 @@ urlpatterns = [
     path("auth/", include("organizations.api.auth_urls")),
     path("organizations/", include("organizations.api.urls")),
     path("cases/", include("disputes.api.urls")),
+    path("track/", include("disputes.api.track")),
+    path("intake/", include("disputes.api.intake")),
 ]

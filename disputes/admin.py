@@ -7,6 +7,7 @@ transition's own form.
 """
 
 import re
+import secrets
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -18,20 +19,31 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from organizations.models import Membership, Organization, Region
+from organizations.posters import has_poster
 from organizations.selectors import organization_list_visible_to
-from organizations.states import OrgType
+from organizations.states import OrgType, Role
 
 from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_state
 from .exceptions import TransitionConflict, UnknownTransition
-from .forms import TRANSITION_FORMS
-from .models import Case, CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay
+from .forms import TRANSITION_FORMS, OrgCodeField
+from .intake.forms import CATEGORY_HELP, ClaimForm, stations_taking_claims
+from .intake.services import intake_notices, intake_submit
+from .models import Case, CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay, RiskReport
 from .permissions import can_see_personal_data
 from .pii import keyed_hash, normalize
+from .risk import (
+    risk_report_acknowledge,
+    risk_report_close,
+    risk_report_list_visible_to,
+    risk_reports_visible,
+)
 from .selectors import case_get_visible, case_history, case_list_visible_to
 from .services import (
     available_transitions,
@@ -40,7 +52,7 @@ from .services import (
     transition_label,
     transition_labels,
 )
-from .states import CaseStatus, Category, Service
+from .states import CaseStatus, Category, Channel, Service
 
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _PHONE = re.compile(r"1\d{10}")
@@ -104,6 +116,162 @@ class DeadlineFilter(admin.SimpleListFilter):
             soon = open_rows.filter(due_on__gte=today, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
             return queryset.filter(pk__in=soon.values("case_id"))
         return queryset
+
+
+# --- Staff intake: the hotline (12351), the walk-in desk, referrals ------------------------------------------
+STAFF_CHANNELS = (
+    Channel.HOTLINE,
+    Channel.WALK_IN,
+    Channel.POLICE_REFERRAL,
+    Channel.COURT_REFERRAL,
+    Channel.INSPECTION_REFERRAL,
+)
+REFERRAL_CHANNELS = {Channel.POLICE_REFERRAL, Channel.COURT_REFERRAL, Channel.INSPECTION_REFERRAL}
+STAFF_INTAKE_ROLES = (Role.INTAKE_CLERK, Role.STATION_ADMIN)
+
+
+def staff_intake_orgs(user) -> list[Organization]:
+    """The organizations in whose name ``user`` records claims: those where they are intake clerk or station
+    administrator (their own memberships, not the branches below: a case records who took it down)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    ids = Membership.objects.filter(
+        user=user, role__in=STAFF_INTAKE_ROLES, organization__is_active=True
+    ).values("organization_id")
+    return list(Organization.objects.filter(pk__in=ids).order_by("code"))
+
+
+def can_staff_intake(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) and user.is_active) or bool(staff_intake_orgs(user))
+
+
+class StaffIntakeForm(ClaimForm):
+    """The claim as a clerk records it: the shared claim rules (ClaimForm) plus the channel, who referred it and
+    in whose name it is recorded. The record is the application (LDMAL Art. 12: an oral application is recorded
+    on the spot), so the clerk confirms the worker's consent rather than the worker ticking it."""
+
+    channel = forms.ChoiceField(
+        label=_("来源渠道"),
+        choices=[(c.value, c.label) for c in STAFF_CHANNELS],
+        initial=Channel.HOTLINE,
+    )
+    referring_org = OrgCodeField(
+        label=_("移送机构"),
+        queryset=Organization.objects.filter(is_active=True),
+        required=False,
+        help_text=_("派出所、法院、劳动监察等移送的，请选择移送机构。"),
+    )
+    referring_org_name = forms.CharField(
+        label=_("移送机构名称（名录中没有时填写）"), max_length=200, required=False
+    )
+    intake_org = forms.ChoiceField(label=_("登记机构"), required=False)
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=48)
+
+    # The form's parts as the page shows them, in the order a clerk asks on the phone.
+    sections = (
+        (_("来源"), ("channel", "referring_org", "referring_org_name", "intake_org")),
+        (
+            _("劳动者与用人单位"),
+            (
+                "worker_name",
+                "worker_id_number",
+                "worker_phone",
+                "employer_name",
+                "employer_credit_code",
+                "employer_site",
+                "industry",
+            ),
+        ),
+        (
+            _("请求与事实"),
+            (
+                "categories",
+                "amount_claimed",
+                "facts",
+                "employment_started_on",
+                "still_employed",
+                "employment_ended_on",
+                "knowledge_date",
+                "services",
+                "station",
+                "region",
+                "confidential",
+            ),
+        ),
+        (_("个人信息"), ("consent",)),
+    )
+
+    def __init__(self, *args, intake_orgs: list[Organization], allow_any_org: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.intake_orgs = {org.code: org for org in intake_orgs}
+        f = self.fields
+        f["consent"].label = _("已向申请人说明个人信息处理目的并取得同意")
+        f["consent"].error_messages["required"] = _("请先向申请人说明个人信息的处理目的，取得同意后勾选。")
+        f["worker_name"].label = _("劳动者姓名")
+        f["worker_id_number"].label = _("劳动者身份证号")
+        f["worker_phone"].label = _("劳动者手机号")
+        f["categories"].widget = forms.CheckboxSelectMultiple()
+        f["categories"].choices = [
+            (code, f"{label}（{CATEGORY_HELP[code]}）" if code in CATEGORY_HELP else label)
+            for code, label in Category.choices
+        ]
+        f["services"].widget = forms.CheckboxSelectMultiple(choices=f["services"].choices)
+        for name in ("employment_started_on", "employment_ended_on", "knowledge_date"):
+            f[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        f["station"].widget = forms.Select(
+            choices=[("", _("暂不指定（由分流规则确定）"))]
+            + [(o.code, o.name) for o in stations_taking_claims().order_by("region__code", "code")]
+        )
+        f["region"].widget = forms.Select(
+            choices=[("", _("未知"))]
+            + [
+                (r.code, f"{r.parent.name} · {r.name}" if r.parent_id else r.name)
+                for r in Region.objects.select_related("parent").order_by("code")
+            ]
+        )
+        referrers = Organization.objects.filter(is_active=True).exclude(type__in=OrgType.mediation_types())
+        f["referring_org"].widget = forms.Select(
+            choices=[("", _("无"))]
+            + [(o.code, f"{o.name}（{o.get_type_display()}）") for o in referrers.order_by("type", "code")]
+        )
+        if allow_any_org and not intake_orgs:
+            # A superuser without a membership may record in any organization's name, or none.
+            self.intake_orgs = {
+                o.code: o for o in Organization.objects.filter(is_active=True).order_by("code")
+            }
+            f["intake_org"].choices = [("", _("不指定"))] + [(c, o.name) for c, o in self.intake_orgs.items()]
+        elif len(self.intake_orgs) > 1:
+            f["intake_org"].required = True
+            f["intake_org"].choices = [(c, o.name) for c, o in self.intake_orgs.items()]
+        else:
+            del f["intake_org"]
+
+    def clean_intake_org(self):
+        code = self.cleaned_data.get("intake_org") or ""
+        if not code:
+            return None
+        if code not in self.intake_orgs:
+            raise forms.ValidationError(_("请选择您所在的机构。"))
+        return self.intake_orgs[code]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") in REFERRAL_CHANNELS and not (
+            data.get("referring_org") or (data.get("referring_org_name") or "").strip()
+        ):
+            self.add_error("referring_org", _("移送的案件请选择移送机构，或填写其名称。"))
+        return data
+
+    def chosen_intake_org(self) -> Organization | None:
+        if "intake_org" in self.fields:
+            return self.cleaned_data.get("intake_org")
+        return next(iter(self.intake_orgs.values()), None)
+
+    def referrer(self) -> dict:
+        """Who referred the claim: an organization of the directory, or a name typed when it is not there."""
+        org = self.cleaned_data.get("referring_org")
+        name = "" if org else (self.cleaned_data.get("referring_org_name") or "").strip()
+        return {"referred_by": org, "referred_by_name": name}
 
 
 @admin.register(Case)
@@ -292,6 +460,7 @@ class CaseAdmin(admin.ModelAdmin):
     # --- Transitions ---------------------------------------------------------------------------------------
     def get_urls(self):
         custom = [
+            path("intake/", self.admin_site.admin_view(self.staff_intake_view), name="disputes_case_intake"),
             path(
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
@@ -375,6 +544,71 @@ class CaseAdmin(admin.ModelAdmin):
             "未能执行“%(action)s”：案件当前状态为“%(state)s”，已不允许此操作，可能已有其他工作人员先行处理。"
             "请查看下方的最新状态和办理记录。"
         ) % {"action": label, "state": state_label}
+
+    # --- Staff intake --------------------------------------------------------------------------------------
+    staff_intake_template = "admin/disputes/case/staff_intake.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra = dict(extra_context or {})
+        if can_staff_intake(request.user):
+            extra["staff_intake_url"] = reverse("admin:disputes_case_intake")
+        return super().changelist_view(request, extra_context=extra)
+
+    def staff_intake_view(self, request):
+        """Record a claim that came by phone, at the desk or by referral. Intake clerks and station administrators
+        (in their organization's name) and superusers; anyone else 403. On success the tracking code and PIN are
+        shown on this one answer, never stored in clear, and the page is not cached."""
+        if not can_staff_intake(request.user):
+            raise PermissionDenied
+        orgs = staff_intake_orgs(request.user)
+        form_kwargs = {"intake_orgs": orgs, "allow_any_org": request.user.is_superuser}
+        filed, notices = None, []
+        if request.method == "POST":
+            form = StaffIntakeForm(data=request.POST, **form_kwargs)
+            if form.is_valid():
+                claim = form.cleaned_data
+                notices = intake_notices(claim=claim)
+                filed = intake_submit(
+                    claim=claim,
+                    amounts=form.claim_amounts(),
+                    actor=request.user,
+                    channel=form.cleaned_data["channel"],
+                    intake_org=form.chosen_intake_org(),
+                    **form.referrer(),
+                    idempotency_key=f"staff-{request.user.pk}-{form.cleaned_data['form_token']}",
+                )
+                filed = [
+                    {"row": f, "url": reverse("admin:disputes_case_change", args=[f.case_id])} for f in filed
+                ]
+        else:
+            initial = {"form_token": secrets.token_urlsafe(24), "channel": Channel.HOTLINE}
+            own = orgs[0] if len(orgs) == 1 else None
+            if own is not None and has_poster(own):
+                initial["station"] = own.code
+                initial["industry"] = own.industry or None
+            form = StaffIntakeForm(initial=initial, **form_kwargs)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("登记新案件"),
+            "form": form,
+            "fieldsets": [
+                (title, [form[name] for name in names if name in form.fields])
+                for title, names in StaffIntakeForm.sections
+            ],
+            "filed": filed,
+            "notices": notices,
+            "intake_org": form.chosen_intake_org() if filed else (orgs[0] if len(orgs) == 1 else None),
+            "changelist_url": reverse("admin:disputes_case_changelist"),
+            "intake_url": reverse("admin:disputes_case_intake"),
+            "has_view_permission": True,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        response = TemplateResponse(request, self.staff_intake_template, context)
+        add_never_cache_headers(response)  # the PIN must not be kept by a browser or a proxy
+        return response
 
 
 # --- Deadline rules and holiday notices (officials) ------------------------------------------------------
@@ -547,3 +781,124 @@ class HolidayNoticeAdmin(admin.ModelAdmin):
     @admin.display(description=_("调休上班天数"), ordering="working_days")
     def working_days_col(self, obj):
         return obj.working_days
+
+
+# --- Risk reports from monitoring informants (officials of the region) ------------------------------------------
+class RiskReportActionForm(admin.helpers.ActionForm):
+    note = forms.CharField(
+        label=_("处理说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": _("签收或办结时的说明（选填）")}),
+    )
+
+
+@admin.register(RiskReport)
+class RiskReportAdmin(admin.ModelAdmin):
+    """Officials see the reports of their region (disputes.risk); the phone is masked in the list and shown in
+    full only on a report's own page, to the officials who may call the reporter back. Reports change only
+    through the acknowledge and close actions."""
+
+    action_form = RiskReportActionForm
+    actions = ("acknowledge_selected", "close_selected")
+    list_display = (
+        "created_at",
+        "employer_name",
+        "region",
+        "workers_affected",
+        "amount_in_arrears",
+        "status",
+        "reporter_name",
+        "reporter_phone_col",
+        "reporter_org",
+        "acknowledged_by",
+    )
+    list_filter = ("status", ("region", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("region", "acknowledged_by")
+    search_fields = ("employer_name", "employer_credit_code", "reporter_name", "reporter_org")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (
+            _("用人单位"),
+            {
+                "fields": (
+                    "employer_name",
+                    "employer_credit_code",
+                    "region",
+                    "workers_affected",
+                    "amount_in_arrears",
+                )
+            },
+        ),
+        (_("情况"), {"fields": ("description", "created_at")}),
+        (_("报告人"), {"fields": ("reporter_name", "reporter_phone_display", "reporter_org")}),
+        (
+            _("处理"),
+            {
+                "fields": (
+                    "status",
+                    ("acknowledged_by", "acknowledged_at"),
+                    ("closed_by", "closed_at"),
+                    "note",
+                )
+            },
+        ),
+    )
+    readonly_fields = tuple(admin.utils.flatten_fieldsets(fieldsets))
+
+    def get_queryset(self, request):
+        return risk_report_list_visible_to(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("未找到该风险信息报告。"))
+        return obj
+
+    # The role groups carry no model permission for reports: who sees them is the region scope alone.
+    def has_module_permission(self, request):
+        return risk_reports_visible(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return risk_reports_visible(request.user)
+
+    def has_acknowledge_permission(self, request):
+        return risk_reports_visible(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("报告人电话"))
+    def reporter_phone_col(self, obj):
+        return obj.reporter_phone_masked
+
+    @admin.display(description=_("报告人电话"))
+    def reporter_phone_display(self, obj):
+        return obj.reporter_phone or "—"
+
+    def _apply(self, request, queryset, service, done_label):
+        note = request.POST.get("note", "")
+        changed = 0
+        for report_id, status in queryset.values_list("pk", "status"):
+            report = service(report_id=report_id, actor=request.user, note=note)
+            changed += report.status != status
+        self.message_user(
+            request,
+            gettext("已%(action)s %(n)d 条风险信息报告。") % {"action": done_label, "n": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("签收所选报告"), permissions=["acknowledge"])
+    def acknowledge_selected(self, request, queryset):
+        self._apply(request, queryset, risk_report_acknowledge, gettext("签收"))
+
+    @admin.action(description=_("办结所选报告"), permissions=["acknowledge"])
+    def close_selected(self, request, queryset):
+        self._apply(request, queryset, risk_report_close, gettext("办结"))

@@ -51,7 +51,7 @@ def safe_display_name(name: str) -> str:
 def _sniff(head: bytes) -> str:
     try:
         return puremagic.from_string(head, mime=True) or ""
-    except puremagic.PureError:
+    except (puremagic.PureError, ValueError):  # ValueError: an empty file
         return ""
 
 
@@ -100,7 +100,11 @@ def _image(data: bytes, name: str) -> CheckedFile:
             image = ImageOps.exif_transpose(image)
             has_alpha = image.mode in ("RGBA", "LA", "P")
             clean = image.convert("RGBA" if has_alpha else "RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+    except Image.DecompressionBombError:  # Pillow's own guard, at open, for the most extreme sizes
+        raise ValidationError(
+            _("图片“%(name)s”尺寸过大，无法接受。"), code="too_many_pixels", params={"name": name}
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError):  # TypeError: corrupt EXIF
         raise ValidationError(
             _("图片“%(name)s”已损坏或无法识别，请重新拍照或截图。"), code="bad_image", params={"name": name}
         ) from None

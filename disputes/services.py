@@ -38,13 +38,17 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read alo
 NOTIFY_TASK = "referrals.dispatch_case_event"
 
 
+# History events that are not transitions: the case stays in its state (see :func:`case_event_record`).
+RECORDED_EVENTS = {"add_evidence": _("补充证据材料")}
+
+
 def transition_names() -> list[str]:
     return [t.name for t in Case._meta.get_field("status").get_all_transitions(Case)]
 
 
 def transition_labels() -> dict[str, str]:
     """Each history event's staff-facing label: the filing, then each transition's ``custom["label"]``."""
-    labels = {"submit": _("提交申请")}
+    labels = {"submit": _("提交申请"), **{name: str(label) for name, label in RECORDED_EVENTS.items()}}
     for transition in Case._meta.get_field("status").get_all_transitions(Case):
         labels[transition.name] = str(transition.custom["label"])
     return labels
@@ -134,6 +138,8 @@ def case_create(
     is_representative: bool = False,
     amount_claimed: Decimal | None = None,
     receipt=None,
+    referred_by: Organization | None = None,
+    referred_by_name: str = "",
     at: datetime | None = None,
     announce: bool = True,
 ) -> tuple[Case, str]:
@@ -167,6 +173,8 @@ def case_create(
         collective=collective,
         is_representative=is_representative,
         receipt=receipt,
+        referred_by=referred_by,
+        referred_by_name=referred_by_name,
         facts=facts,
         services=list(services or []),
         confidential=confidential,
@@ -264,6 +272,28 @@ def case_transition(
     if announce:
         enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return case
+
+
+@transaction.atomic
+def case_event_record(
+    *, case_id: int, name: str, actor, note: str = "", payload: dict | None = None
+) -> CaseEvent:
+    """Record in the history something that happened to a case without changing its state (evidence added),
+    and announce it after commit like a transition."""
+    if name not in RECORDED_EVENTS:
+        raise UnknownTransition(name)
+    case = Case.objects.select_for_update().get(pk=case_id)
+    event = CaseEvent.objects.create(
+        case=case,
+        transition=name,
+        from_state=case.status,
+        to_state=case.status,
+        note=note,
+        payload={key: _jsonable(value) for key, value in (payload or {}).items()},
+        **_actor_fields(actor),
+    )
+    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    return event
 
 
 def available_transitions(*, case: Case, user) -> list[str]:

@@ -4,9 +4,12 @@ organizations with the branches below them, or their region for officials), read
 from django.contrib import admin
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, Organization, Region
+from .posters import has_poster
 from .selectors import organization_list_visible_to, scope_for
 
 
@@ -69,7 +72,17 @@ class MembershipInline(SuperuserEditsMixin, admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(DirectoryAdmin):
-    list_display = ("code", "name", "type", "industry", "region", "parent", "accepts_claims", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "type",
+        "industry",
+        "region",
+        "parent",
+        "accepts_claims",
+        "is_active",
+        "poster_col",
+    )
     list_filter = (
         "type",
         "industry",
@@ -85,12 +98,44 @@ class OrganizationAdmin(DirectoryAdmin):
         (_("受理与确认"), {"fields": ("accepts_claims", "mediation_legal_type")}),
         (_("联系方式"), {"fields": ("address", "phone")}),
         (None, {"fields": ("is_active",)}),
+        (_("二维码海报"), {"fields": ("poster_links",)}),
     )
+    readonly_fields = ("poster_links",)
 
     def get_queryset(self, request):
         return organization_list_visible_to(user=request.user)
 
     inlines = (MembershipInline,)
+
+    @admin.display(description=_("二维码海报"))
+    def poster_col(self, obj):
+        if not has_poster(obj):
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("organizations:poster_pdf", args=[obj.code]),
+            _("二维码海报"),
+        )
+
+    @admin.display(description=_("二维码海报"))
+    def poster_links(self, obj):
+        if obj is None or obj.pk is None:
+            return _("保存后可生成二维码海报。")
+        if not has_poster(obj):
+            return _("仅启用且受理劳动者申请的调解组织有二维码海报。")
+        return format_html(
+            '<a class="button" href="{}" target="_blank" rel="noopener">{}</a> '
+            '<a href="{}" target="_blank" rel="noopener">{}</a> · '
+            '<a href="{}" download>{}</a> · <a href="{}" download>{}</a>',
+            reverse("organizations:poster_pdf", args=[obj.code]),
+            _("二维码海报（PDF）"),
+            reverse("organizations:page", args=[obj.code]),
+            _("公开页面"),
+            reverse("organizations:poster_png", args=[obj.code]),
+            _("二维码 PNG"),
+            reverse("organizations:poster_svg", args=[obj.code]),
+            _("二维码 SVG"),
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":

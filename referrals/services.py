@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from config.celery import enqueue_on_commit
 from disputes.intake.services import intake_pin_for
 from disputes.models import CaseEvent
+from disputes.services import RECORDED_EVENTS
 from disputes.states import WORKER_LABELS, CaseStatus
 from organizations.models import Membership
 from organizations.states import Role
@@ -32,7 +33,7 @@ SWEEP_WINDOW = timedelta(days=7)
 _STATION_ROLES = (Role.STATION_ADMIN, Role.MEDIATOR)
 _HANDLER_ROLES = (Role.ARBITRATOR, Role.COURT_CLERK, Role.LEGAL_AID)
 # Events that put a case in front of an organization that did not have it before.
-_ARRIVALS_AT_STATION = {"submit", "triage", "dispatch_to_branch", "transfer"}
+_ARRIVALS_AT_STATION = {"submit", "triage", "dispatch_to_branch", "transfer", "add_evidence"}
 _ARRIVALS_AT_HANDLER = {"request_confirmation", "refer_to_arbitration", "open_enforcement"}
 
 
@@ -62,16 +63,18 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
     except IntegrityError:
         return []  # fanned out already
     case = event.case
-    rows = [
-        Notification(
-            case=case,
-            event=event,
-            channel=NotificationChannel.SMS,
-            to_worker=True,
-            body=_worker_sms(event),
-            idempotency_key=f"event:{event.pk}:worker:sms",
+    rows = []
+    if event.transition not in RECORDED_EVENTS:  # the worker hears of steps, not of their own uploads
+        rows.append(
+            Notification(
+                case=case,
+                event=event,
+                channel=NotificationChannel.SMS,
+                to_worker=True,
+                body=_worker_sms(event),
+                idempotency_key=f"event:{event.pk}:worker:sms",
+            )
         )
-    ]
     staff: list[int] = []
     if event.transition in _ARRIVALS_AT_STATION:
         staff += _staff_recipients(case.station_id, _STATION_ROLES)

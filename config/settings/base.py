@@ -93,6 +93,9 @@ CACHES = {
     )
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "config.client.client_ip"
+# How many reverse proxies of our own stand in front of the app (0: clients connect directly). See config/client.py.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
 
 # --- Auth and sessions ----------------------------------------------------------------------------------------
@@ -201,6 +204,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,  # DRF throttles read the client address as config/client.py does
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", default="30/minute"),
         "intake": env("API_INTAKE_RATE", default="20/hour"),

@@ -123,6 +123,8 @@ def intake_submit(
     actor,
     channel: str = Channel.QR_WEB,
     intake_org: Organization | None = None,
+    referred_by: Organization | None = None,
+    referred_by_name: str = "",
     respondents: list[dict] = (),
     coworkers: list[dict] = (),
     files: list[CheckedFile] = (),
@@ -148,6 +150,8 @@ def intake_submit(
             actor=actor,
             channel=channel,
             intake_org=intake_org,
+            referred_by=referred_by,
+            referred_by_name=referred_by_name,
             respondents=respondents,
             coworkers=coworkers,
             files=files,
@@ -178,6 +182,8 @@ def _intake_create(
     actor,
     channel,
     intake_org,
+    referred_by,
+    referred_by_name,
     respondents,
     coworkers,
     files,
@@ -242,6 +248,8 @@ def _intake_create(
             is_representative=worker["is_representative"] and collective is not None,
             amount_claimed=worker["total"],
             receipt=receipt,
+            referred_by=referred_by,
+            referred_by_name=referred_by_name,
         )
         _respondents_create(case=case, claim=claim, extra=respondents)
         _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))

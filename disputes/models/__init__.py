@@ -2,6 +2,7 @@ from .case import Case, Claim
 from .deadlines import CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay
 from .events import AppendOnlyError, CaseEvent
 from .intake import CollectiveFiling, Evidence, IntakeReceipt, PendingUpload, Respondent
+from .risk import RiskReport, RiskReportStatus  # noqa: F401
 
 __all__ = [
     "AppendOnlyError",

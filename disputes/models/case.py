@@ -100,6 +100,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="cases",
     )
     is_representative = models.BooleanField(_("集体申请代表"), default=False)
+    referred_by = models.ForeignKey(
+        Organization,
+        verbose_name=_("移送机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referred_cases",
+    )
+    referred_by_name = models.CharField(_("移送机构（目录外）"), max_length=200, blank=True)
     receipt = models.ForeignKey(
         "disputes.IntakeReceipt",
         null=True,
