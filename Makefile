@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 
-.PHONY: install system-deps demo test lint migrations-check states clean
+.PHONY: install system-deps demo test lint migrations-check states messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,22 @@ migrations-check: install
 # Regenerate the state diagram in README.md from the state machine's code.
 states: install
 	$(BIN)/python manage.py draw_states --readme README.md
+
+# Regenerate the English catalog from the Chinese source strings, then compile it (needs gettext). Commit both
+# locale/en/LC_MESSAGES/django.po and django.mo; translate new entries (empty msgstr, "fuzzy") before committing.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=test-results
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+# The benchmark (bench/README.md): re-creates its own PostgreSQL database onestop_bench (never another), loads
+# BENCH_CASES synthetic cases with generate_cases, measures, and writes bench/report.json and bench/report.md.
+# `BENCH_CASES=10000000 make bench` for ten million. Not a test: CI does not run it and nothing asserts a time.
+BENCH_CASES ?= 1000000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop_bench
+.PHONY: bench
+bench: install
+	env -u REDIS_URL DEBUG=0 DJANGO_SETTINGS_MODULE=config.settings.local BENCH_CASES=$(BENCH_CASES) \
+	  BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-results

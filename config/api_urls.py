@@ -8,4 +8,6 @@ urlpatterns = [
     path("cases/", include("disputes.api.urls")),
     path("track/", include("disputes.api.track")),
     path("intake/", include("disputes.api.intake")),
+    path("", include("disputes.api.urgent")),  # cases/<id>/escalate/ and consultations/
+    path("", include("disputes.api.related")),  # cases/<id>/related/ and warnings/
 ]

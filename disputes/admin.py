@@ -902,3 +902,9 @@ class RiskReportAdmin(admin.ModelAdmin):
     @admin.action(description=_("办结所选报告"), permissions=["acknowledge"])
     def close_selected(self, request, queryset):
         self._apply(request, queryset, risk_report_close, gettext("办结"))
+
+
+# The admin of the other concerns of a case, each in its own module, registered on import:
+# related cases, group warnings and the employer page; routing rules, corrections and assignment; special urgent
+# cases (特事急诊).
+from . import admin_related, admin_routing, admin_urgent  # noqa: E402, F401, I001

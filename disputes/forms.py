@@ -15,6 +15,7 @@ from organizations.states import OrgType, Role
 
 from .models import Case
 from .states import ConfirmationRoute, RejectReason
+from .triage import mediator_auto_pick
 
 
 class OrgCodeField(forms.CharField):
@@ -124,7 +125,22 @@ class AcceptForm(TransitionForm):
         return user
 
     def payload(self) -> dict:
-        return {"mediator": self.cleaned_data["mediator"]} if self.cleaned_data["mediator"] else {}
+        mediator = self.cleaned_data["mediator"]
+        if mediator is None:
+            # A station that assigns automatically gets its least-loaded available mediator (disputes.triage).
+            mediator = mediator_auto_pick(case=self.case)
+        return {"mediator": mediator} if mediator is not None else {}
+
+
+class MoveToGovernmentStationForm(TransitionForm):
+    """The worker's neutrality move (tracking page): the government new-employment-form station."""
+
+    station = OrgCodeField(
+        label=_("政府新业态劳动纠纷调解站代码"),
+        queryset=Organization.objects.filter(
+            is_active=True, accepts_claims=True, type=OrgType.GOVERNMENT_STATION
+        ),
+    )
 
 
 def _money(label):
@@ -221,6 +237,7 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "decline_arbitration": ReasonForm,
     "close_arbitration": CloseArbitrationForm,
     "withdraw": WithdrawForm,
+    "move_to_government_station": MoveToGovernmentStationForm,
 }
 
 

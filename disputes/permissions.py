@@ -48,7 +48,18 @@ def can_see_case(case, user) -> bool:
         or case.handling_org_id in orgs
         or case.intake_org_id in orgs
         or case.region_id in scope.region_ids
+        or _in_urgent_consultation(case, user)
     )
+
+
+def _in_urgent_consultation(case, user) -> bool:
+    """A participant of one of the case's special urgent consultations (disputes.urgent) sees the case, though
+    not its personal data whole unless they also work it (:func:`can_see_personal_data`)."""
+    from .models.urgent import UrgentConsultationMember  # models import this module
+
+    if getattr(user, "pk", None) is None:
+        return False
+    return UrgentConsultationMember.objects.filter(consultation__case_id=case.pk, user_id=user.pk).exists()
 
 
 def can_see_personal_data(case, user) -> bool:
@@ -73,6 +84,30 @@ def can_triage(case, user) -> bool:
 def can_manage_station_case(case, user) -> bool:
     """Accept, dispatch, transfer or return a case: the station's administrators."""
     return _staff_of(user, case.station_id, Role.STATION_ADMIN)
+
+
+def can_transfer(case, user) -> bool:
+    """Transfer to another station: the station's administrators, or the system when a correction of the case's
+    industry, region or categories makes the routing rules choose another station (disputes.triage)."""
+    return user is SYSTEM or can_manage_station_case(case, user)
+
+
+def can_move_to_government_station(case, user) -> bool:
+    """The neutrality move is the worker's own choice: nobody may make it for them."""
+    return user is WORKER
+
+
+def can_correct_routing(case, user) -> bool:
+    """Correct the case's industry, region or categories: the staff working the case at its station, or the
+    clerks of the organization that recorded it."""
+    return _staff_of(
+        user, case.station_id, Role.STATION_ADMIN, Role.MEDIATOR, Role.INTAKE_CLERK
+    ) or _staff_of(user, case.intake_org_id, Role.INTAKE_CLERK, Role.STATION_ADMIN)
+
+
+def can_assign_mediator(case, user) -> bool:
+    """Assign (or re-assign) the case's mediator: the station's administrators, or the system (auto-assign)."""
+    return user is SYSTEM or can_manage_station_case(case, user)
 
 
 def can_accept(case, user) -> bool:

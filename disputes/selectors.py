@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from organizations.selectors import scope_for
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, UrgentConsultationMember
 from .services import case_check_pin, tracking_code_normalize
 
 
@@ -25,6 +25,8 @@ def case_list_visible_to(*, user) -> QuerySet[Case]:
         | Q(handling_org_id__in=orgs)
         | Q(intake_org_id__in=orgs)
         | Q(region_id__in=scope.region_ids)
+        # participants of a special urgent consultation (disputes.urgent), personal data still masked
+        | Q(pk__in=UrgentConsultationMember.objects.filter(user_id=user.pk).values("consultation__case_id"))
     )
 
 

@@ -39,7 +39,17 @@ NOTIFY_TASK = "referrals.dispatch_case_event"
 
 
 # History events that are not transitions: the case stays in its state (see :func:`case_event_record`).
-RECORDED_EVENTS = {"add_evidence": _("补充证据材料")}
+RECORDED_EVENTS = {
+    "add_evidence": _("补充证据材料"),
+    "routing_correct": _("更正行业、地区或争议类别"),  # disputes.triage
+    "assign_mediator": _("指派调解员"),  # disputes.triage
+    "acceptance_overdue": _("受理超期提醒"),  # disputes.triage
+    "escalate_urgent": _("列为特事急诊，召集联合会商"),  # disputes.urgent
+    "record_urgent_plan": _("记录一案一策"),  # disputes.urgent
+    "merge_duplicate": _("并入重复申请"),  # disputes.related
+    "merged_into": _("作为重复申请并入其他案件"),  # disputes.related
+    "group_warning": _("列入群体性争议预警"),  # disputes.warnings
+}
 
 
 def transition_names() -> list[str]:

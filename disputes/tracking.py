@@ -30,6 +30,7 @@ from .pii import normalize
 from .selectors import case_for_worker, case_history
 from .services import case_event_record, case_transition, tracking_code_normalize, transition_guard
 from .states import OPEN_STATES, WORKER_LABELS, ActorKind, CaseStatus, Channel, RejectReason
+from .triage import government_station_for
 
 S = CaseStatus
 
@@ -156,6 +157,8 @@ class WorkerActions:
     withdraw: bool = False
     refer_to_arbitration: bool = False
     commission_name: str = ""
+    move_to_government: bool = False  # the neutrality move (disputes.triage.government_station_for)
+    government_station_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,10 @@ def _money(value) -> str:
         return f"{float(value):,.2f}"
     except (TypeError, ValueError):
         return ""
+
+
+# Steps that concern the officials' work, not the worker's case: the group-dispute warning is about an employer.
+WORKER_HIDDEN_EVENTS = {"group_warning"}
 
 
 def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = None) -> str:
@@ -278,6 +285,24 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
         return _("您撤回了申请。") if by_worker else _("根据您的要求，申请已撤回。")
     if name == "add_evidence":
         return _("您补充了 %(n)s 份证据材料。") % {"n": payload.get("files", "")}
+    if name == "move_to_government_station":
+        return _("您选择改由政府设立的新业态劳动纠纷调解站办理，申请已转交%(org)s。") % {
+            "org": org("station", _("新业态劳动纠纷调解站"))
+        }
+    if name == "routing_correct":
+        return _("工作人员更正了您申请中的行业、地区或争议类别。")
+    if name == "assign_mediator":
+        return _("调解组织已为您的案件指定调解员，调解员会与您联系。")
+    if name == "acceptance_overdue":
+        return _("调解组织尚未在规定时间内决定是否受理，我们已提醒其尽快处理。")
+    if name == "escalate_urgent":
+        return _("您的案件已列为特事急诊：仲裁员、人民调解员和律师将联合会商，尽快拿出处理方案。")
+    if name == "record_urgent_plan":
+        return _("联合会商已为您的案件制定处理方案（一案一策），工作人员会按方案办理并与您联系。")
+    if name == "merged_into":
+        return _("您的这份申请与您就同一事项提交的另一份申请合并办理。")
+    if name == "merge_duplicate":
+        return _("您就同一事项提交的另一份申请已合并到本案一并办理。")
     # A step added to the process later: say where the case now stands.
     return _("案件进展：%(status)s。") % {"status": WORKER_LABELS.get(event.to_state, _("已更新"))}
 
@@ -360,17 +385,20 @@ def _worker_may(case: Case, name: str) -> bool:
 def worker_actions(case: Case) -> WorkerActions:
     """The actions the worker may take now; a transition is offered only when its guard allows it for WORKER."""
     commission = arbitration_commission_for(case) if _worker_may(case, "refer_to_arbitration") else None
+    government = government_station_for(case) if _worker_may(case, "move_to_government_station") else None
     return WorkerActions(
         add_evidence=case.status in OPEN_STATES,
         withdraw=_worker_may(case, "withdraw"),
         refer_to_arbitration=commission is not None,
         commission_name=commission.name if commission else "",
+        move_to_government=government is not None,
+        government_station_name=government.name if government else "",
     )
 
 
 def worker_view(*, case: Case, today: date | None = None) -> WorkerView:
     """The case as the worker may see it."""
-    events = list(case_history(case=case))
+    events = [e for e in case_history(case=case) if e.transition not in WORKER_HIDDEN_EVENTS]
     names = _org_names(events)
     history = [
         HistoryItem(
@@ -496,6 +524,22 @@ def tracking_refer_to_arbitration(*, case_id: int) -> Case:
         )
     return case_transition(
         case_id=case_id, name="refer_to_arbitration", actor=WORKER, payload={"commission": commission}
+    )
+
+
+def tracking_move_to_government_station(*, case_id: int) -> Case:
+    """The worker moves their case from an industry association's station to the government new-employment-form
+    station of their region or the nearest region above (a neutrality safeguard, any time before an agreement).
+    Raises ValidationError when no such station is known there; the transition's guard does the rest (only the
+    worker, only from an industry station or its branch, only before an agreement)."""
+    case = Case.objects.select_related("region", "station__region", "station__parent").get(pk=case_id)
+    station = government_station_for(case)
+    if station is None:
+        raise ValidationError(
+            _("暂未找到您所在地区的新业态劳动纠纷调解站，请拨打 12333 咨询。"), code="no_government_station"
+        )
+    return case_transition(
+        case_id=case_id, name="move_to_government_station", actor=WORKER, payload={"station": station}
     )
 
 

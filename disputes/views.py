@@ -58,6 +58,7 @@ from .tracking import (
     tracking_case,
     tracking_evidence_add,
     tracking_failure_message,
+    tracking_move_to_government_station,
     tracking_open,
     tracking_refer_to_arbitration,
     tracking_withdraw,
@@ -472,6 +473,9 @@ def intake_done(request):
 
 
 # --- Tracking -----------------------------------------------------------------------------------------------
+MOVE_ACTION = "move_to_government_station"  # the neutrality move, posted to /track/ with a confirmation
+
+
 class TrackForm(forms.Form):
     tracking_code = forms.CharField(
         label=gettext_lazy("查询码"),
@@ -502,7 +506,10 @@ def _opened_case(request):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def track(request):
-    """Code and PIN open the case (kept in the session); then the worker's view of it."""
+    """Code and PIN open the case (kept in the session); then the worker's view of it. The neutrality move is
+    posted here too (``action=move_to_government_station``), after the confirm step at ``?confirm=move``."""
+    if request.method == "POST" and request.POST.get("action") == MOVE_ACTION:
+        return _track_move(request)
     if request.method == "POST":
         form = TrackForm(request.POST)
         if not form.is_valid():
@@ -532,15 +539,44 @@ def track(request):
     case = _opened_case(request)
     if case is None:
         return render(request, "disputes/track_form.html", {"form": TrackForm()})
+    view = worker_view(case=case)
     return render(
         request,
         "disputes/track_case.html",
         {
-            "view": worker_view(case=case),
+            "view": view,
             "limits_text": evidence_limits_text(),
             "max_files": settings.EVIDENCE_MAX_FILES,
+            "confirm_move": request.GET.get("confirm") == "move" and view.actions.move_to_government,
+            "move_action": MOVE_ACTION,
         },
     )
+
+
+def _track_move(request):
+    """The worker's neutrality move: only with the confirmation ticked, only while the guard allows it."""
+    case = _opened_case(request)
+    if case is None:
+        return redirect("disputes:track")
+    view = worker_view(case=case)
+    if not view.actions.move_to_government:
+        messages.error(request, _("您的申请现在的状态不能进行这个操作。"))
+        return redirect("disputes:track")
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("请先勾选确认，再提交转交申请。"))
+        return redirect(f"{reverse('disputes:track')}?confirm=move#move")
+    try:
+        tracking_move_to_government_station(case_id=case.pk)
+        messages.success(
+            request,
+            _("已按您的选择，将申请转交%(org)s办理。") % {"org": view.actions.government_station_name},
+        )
+    except (TransitionConflict, UnknownTransition, PermissionDenied):
+        messages.error(request, _("您的申请状态刚刚有了变化，请查看最新情况。"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("disputes:track")
 
 
 @csrf_exempt  # checked in _evidence_post, once the size is known to be acceptable

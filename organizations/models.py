@@ -59,6 +59,11 @@ class Organization(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    auto_assign = models.BooleanField(
+        _("自动指派调解员"),
+        default=False,
+        help_text=_("受理时未指定调解员的，自动指派在岗、在办案件最少的调解员（优先会说劳动者语言的）。"),
+    )
 
     class Meta:
         verbose_name = _("组织机构")
@@ -79,6 +84,12 @@ class Membership(models.Model):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     is_available = models.BooleanField(
         _("在岗"), default=True, help_text=_("休假或外出时取消，以免被分派新案件。")
+    )
+    languages = models.JSONField(
+        _("工作语言"),
+        default=list,
+        blank=True,
+        help_text=_('语言代码列表，如 ["zh", "yue", "ug"]；留空表示仅普通话（zh）。'),
     )
 
     class Meta:

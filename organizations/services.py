@@ -33,6 +33,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "organizations.view_membership",
         "disputes.view_deadlinerule",
         "disputes.change_deadlinerule",
+        "disputes.view_routingrule",  # disputes.triage: routing rules as data
+        "disputes.add_routingrule",
+        "disputes.change_routingrule",
         "disputes.view_holidaynotice",
         "disputes.add_holidaynotice",
         "disputes.change_holidaynotice",

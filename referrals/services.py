@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from config.celery import enqueue_on_commit
 from disputes.intake.services import intake_pin_for
 from disputes.models import CaseEvent
-from disputes.services import RECORDED_EVENTS
+from disputes.services import RECORDED_EVENTS, transition_label
 from disputes.states import WORKER_LABELS, CaseStatus
-from organizations.models import Membership
+from disputes.urgent import URGENT_EVENTS, consultation_member_ids
+from organizations.models import Membership, Region
 from organizations.states import Role
 
 from .models import EventDispatch, Notification
@@ -33,12 +34,40 @@ SWEEP_WINDOW = timedelta(days=7)
 _STATION_ROLES = (Role.STATION_ADMIN, Role.MEDIATOR)
 _HANDLER_ROLES = (Role.ARBITRATOR, Role.COURT_CLERK, Role.LEGAL_AID)
 # Events that put a case in front of an organization that did not have it before.
-_ARRIVALS_AT_STATION = {"submit", "triage", "dispatch_to_branch", "transfer", "add_evidence"}
+_ARRIVALS_AT_STATION = {
+    "submit",
+    "triage",
+    "dispatch_to_branch",
+    "transfer",
+    "add_evidence",
+    "move_to_government_station",  # disputes.triage: the worker's neutrality move
+    "acceptance_overdue",  # disputes.triage: the station has not decided on acceptance in time
+}
 _ARRIVALS_AT_HANDLER = {"request_confirmation", "refer_to_arbitration", "open_enforcement"}
+# Events for the officials of the case's region (and the regions above it).
+_OFFICIAL_EVENTS = {"group_warning"}  # disputes.warnings: a group-dispute early warning opened
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def _official_recipients(region_id: int | None) -> list[int]:
+    """Officials whose bureau or federation oversees the region: its own, or one above it."""
+    regions = []
+    while region_id is not None and region_id not in regions:
+        regions.append(region_id)
+        region_id = Region.objects.filter(pk=region_id).values_list("parent_id", flat=True).first()
+    return list(
+        Membership.objects.filter(
+            organization__region_id__in=regions,
+            organization__is_active=True,
+            role=Role.OFFICIAL,
+            user__is_active=True,
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
 def _staff_recipients(org_id: int | None, roles) -> list[int]:
@@ -80,6 +109,10 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
         staff += _staff_recipients(case.station_id, _STATION_ROLES)
     if event.transition in _ARRIVALS_AT_HANDLER:
         staff += _staff_recipients(case.handling_org_id, _HANDLER_ROLES)
+    if event.transition in URGENT_EVENTS:  # special urgent: each participant of the consultation
+        staff += consultation_member_ids(consultation_id=event.payload.get("consultation"))
+    if event.transition in _OFFICIAL_EVENTS:
+        staff += _official_recipients(case.region_id)
     if case.mediator_id and event.actor_id != case.mediator_id:
         staff.append(case.mediator_id)
     for user_id in dict.fromkeys(staff):
@@ -91,8 +124,7 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
                 event=event,
                 channel=NotificationChannel.IN_APP,
                 recipient_user_id=user_id,
-                body=_("案件 %(code)s：%(status)s")
-                % {"code": case.tracking_code, "status": case.get_status_display()},
+                body=_staff_message(event),
                 idempotency_key=f"event:{event.pk}:user:{user_id}:in_app",
             )
         )
@@ -102,6 +134,17 @@ def case_event_dispatch(*, event_id: int) -> list[Notification]:
     ):
         enqueue_on_commit(DELIVER_TASK, notification_id=row)
     return created
+
+
+def _staff_message(event: CaseEvent) -> str:
+    """What happened, by its label; for a transition, also the state the case is now in."""
+    params = {"code": event.case.tracking_code, "step": transition_label(event.transition)}
+    if event.transition in RECORDED_EVENTS:
+        return _("案件 %(code)s：%(step)s") % params
+    return _("案件 %(code)s：%(step)s，当前状态：%(status)s") % {
+        **params,
+        "status": event.get_to_state_display(),
+    }
 
 
 def _worker_sms(event: CaseEvent) -> str:

@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-sweep-events": {"task": "referrals.sweep_case_events", "schedule": 60.0},
     "referrals-sweep-notifications": {"task": "referrals.sweep_notifications", "schedule": 60.0},
     "disputes-intake-clean-up": {"task": "disputes.intake_clean_up", "schedule": 60.0 * 60},
+    # Hourly, so a missed run is caught up the same day; the service alerts each case at most once a day.
+    "disputes-acceptance-overdue": {"task": "disputes.acceptance_overdue_alerts", "schedule": 60.0 * 60},
 }
 # /readyz asks the workers to answer a ping only where the deployment says workers must be running.
 READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)

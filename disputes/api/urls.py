@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import CaseDetailApi, CaseHistoryApi, CaseListApi, CaseTransitionApi
 
@@ -7,4 +7,5 @@ urlpatterns = [
     path("<int:case_id>/", CaseDetailApi.as_view(), name="api-case-detail"),
     path("<int:case_id>/history/", CaseHistoryApi.as_view(), name="api-case-history"),
     path("<int:case_id>/transitions/<str:name>/", CaseTransitionApi.as_view(), name="api-case-transition"),
+    path("", include("disputes.api.triage")),  # {id}/assign/, {id}/correct/, routing/rules/, routing/preview/
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from organizations.models import Organization
@@ -19,6 +20,7 @@ from ..evidence import CheckedFile
 from ..matching import employer_key
 from ..models import Case, CollectiveFiling, DeadlineRule, Evidence, IntakeReceipt, PendingUpload, Respondent
 from ..pii import keyed_hash
+from ..related import related_checks_after_intake
 from ..services import ClaimInput, case_create
 from ..states import OPEN_STATES, ActorKind, CaseStatus, Channel, RespondentRole
 from ..workdays import WorkingCalendar
@@ -61,7 +63,11 @@ def intake_notices(*, claim: dict, today: date | None = None) -> list[IntakeNoti
     ):
         rule = next(r for r in rules if r.pk == deadline.rule_id)
         remaining = (deadline.due_on - today).days
-        params = {"rule": rule.name, "due": f"{deadline.due_on:%Y年%-m月%-d日}", "source": rule.source}
+        params = {
+            "rule": rule.name,
+            "due": date_format(deadline.due_on, "DATE_FORMAT"),
+            "source": rule.source,
+        }
         if remaining < 0:
             notices.append(
                 IntakeNotice(
@@ -144,7 +150,7 @@ def intake_submit(
     else:
         idempotency_key = uuid.uuid4().hex
     try:
-        return _intake_create(
+        filed = _intake_create(
             claim=claim,
             amounts=amounts,
             actor=actor,
@@ -165,6 +171,9 @@ def intake_submit(
         if previous is None:
             raise
         return previous
+    # Probable duplicates and the group-dispute thresholds, once the cases exist (never fails the filing).
+    related_checks_after_intake(case_ids=[f.case_id for f in filed])
+    return filed
 
 
 def intake_receipt_answer(*, key: str) -> list[FiledCase] | None:
@@ -257,6 +266,10 @@ def _intake_create(
     PendingUpload.objects.filter(
         pk__in=[u.pk for u in uploads]
     ).delete()  # adopted: the clean-up must skip them
+    # Auto-triage (disputes.triage): each case goes to the station routing chooses, or stays submitted.
+    from ..triage import case_triage_auto, filed_case_status  # noqa: PLC0415 (edit confined to this function)
+
+    filed = [filed_case_status(f, case=case_triage_auto(case_id=f.case_id)) for f in filed]
     receipt.case_ids = [f.case_id for f in filed]
     receipt.answer = json.dumps([asdict(f) for f in filed])
     receipt.save(update_fields=["case_ids", "answer"])

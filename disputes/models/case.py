@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from organizations.models import Organization, Region
-from organizations.states import Industry
+from organizations.states import Industry, OrgType
 
 from .. import conditions as cond
 from .. import permissions as perm
@@ -30,6 +30,18 @@ from ..states import (
 )
 
 S = CaseStatus
+
+
+def at_industry_station(case) -> bool:
+    """The case is at an industry-association station or one of its branch outlets (the neutrality move's
+    condition). Reads the station (and its parent) already related to the case; no writes."""
+    station = case.station
+    if station is None:
+        return False
+    if station.type == OrgType.INDUSTRY_STATION:
+        return True
+    parent = station.parent if station.type == OrgType.BRANCH_OUTLET and station.parent_id else None
+    return parent is not None and parent.type == OrgType.INDUSTRY_STATION
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -82,13 +94,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     worker_name = models.CharField(_("劳动者姓名"), max_length=64)
     worker_id_number = EncryptedCharField(_("身份证号"))
-    worker_id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    worker_id_hash = models.CharField(max_length=64, editable=False)
     worker_phone = EncryptedCharField(_("手机号"))
-    worker_phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    worker_phone_hash = models.CharField(max_length=64, editable=False)
 
     employer_name = models.CharField(_("用人单位/平台"), max_length=200)
-    employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
-    employer_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    employer_credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    employer_key = models.CharField(max_length=200, editable=False, default="")
 
     employer_site = models.CharField(_("工作站点/网点"), max_length=200, blank=True)
     collective = models.ForeignKey(
@@ -121,6 +133,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     facts = models.TextField(_("事实与理由"))
     services = models.JSONField(_("申请的服务"), default=list, blank=True)
     confidential = models.BooleanField(_("保密（经本人确认前不联系用人单位）"), default=False)
+    language = models.CharField(
+        _("劳动者使用的语言"),
+        max_length=16,
+        default="zh",
+        help_text=_("语言代码，如 zh、yue、ug；用于指派调解员。"),
+    )
     employment_started_on = models.DateField(_("入职日期"), null=True, blank=True)
     knowledge_date = models.DateField(_("知道权利被侵害之日"), null=True, blank=True)
     employment_ended_on = models.DateField(_("离职日期"), null=True, blank=True)
@@ -152,6 +170,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["station", "status"], name="case_station_status"),
             models.Index(fields=["handling_org", "status"], name="case_handling_status"),
             models.Index(fields=["status", "created_at"], name="case_status_created"),
+            # Exact matches only (never LIKE), so plain b-trees: Django's db_index would add a second,
+            # varchar_pattern_ops index on PostgreSQL that only slows every insert.
+            models.Index(fields=["worker_id_hash"], name="case_worker_id_hash"),
+            models.Index(fields=["worker_phone_hash"], name="case_worker_phone_hash"),
+            models.Index(fields=["employer_key"], name="case_employer_key"),
+            models.Index(fields=["employer_credit_code"], name="case_employer_credit_code"),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +206,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         permission=perm.can_triage,
         custom={"label": _("分派到调解组织")},
     )
-    def triage(self, *, station: Organization) -> None:
+    def triage(self, *, station: Organization, rule=None) -> None:
+        # ``rule``: the routing rule that chose the station (None: the worker's own choice or a person's);
+        # recorded in the event's payload by case_transition.
         self.station = station
 
     @transition(
@@ -201,10 +227,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=S.ASSIGNED,
         target=S.ASSIGNED,
         conditions=[cond.has_station],
-        permission=perm.can_manage_station_case,
+        permission=perm.can_transfer,
         custom={"label": _("转至其他调解组织")},
     )
     def transfer(self, *, station: Organization) -> None:
+        self.station = station
+        self.mediator = None
+
+    @transition(
+        field=status,
+        source=[S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION],
+        target=S.ASSIGNED,
+        conditions=[at_industry_station],
+        permission=perm.can_move_to_government_station,
+        custom={"label": _("转至政府新业态调解站（劳动者选择）")},
+    )
+    def move_to_government_station(self, *, station: Organization) -> None:
+        # The neutrality safeguard: the worker leaves an industry association's station for the government's.
         self.station = station
         self.mediator = None
 

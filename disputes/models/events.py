@@ -27,7 +27,8 @@ class CaseEventQuerySet(models.QuerySet):
 
 
 class CaseEvent(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Indexed by caseevent_case_time (case, created_at), which also serves lookups by case alone.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     transition = models.CharField(_("操作"), max_length=48)
     from_state = models.CharField(_("原状态"), max_length=32, choices=CaseStatus.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=32, choices=CaseStatus.choices)

@@ -83,6 +83,10 @@ def test_a_worker_files_a_claim_with_a_photo_and_follows_it(
     case = Case.objects.get(tracking_code=code)
     assert case.station == station
     assert [e.display_name for e in case.evidence.all()] == ["wage-slip.jpg"]
+    # Auto-triage at intake: the station of the QR link is honoured, by the system.
+    assert case.status == "assigned"
+    triage = case.events.get(transition="triage")
+    assert triage.actor_kind == "system" and triage.payload == {"station": station.code, "rule": None}
 
     page.reload()
     expect(page.locator(".receipt-pin-gone")).to_have_text("已显示过")
@@ -94,8 +98,9 @@ def test_a_worker_files_a_claim_with_a_photo_and_follows_it(
     page.fill("#id_tracking_code", code.lower().replace("-", ""))
     page.fill("#id_access_pin", pin)
     page.get_by_role("button", name="查询").click()
-    expect(page.locator("[data-testid=status]")).to_have_text("我们已收到您的申请")
+    expect(page.locator("[data-testid=status]")).to_have_text("已转交调解组织，等待受理")
     expect(page.locator(".timeline")).to_contain_text("您在网上提交了申请。")
+    expect(page.locator(".timeline")).to_contain_text(f"您的申请已转交{station.name}。")
     expect(page.locator("#evidence")).to_contain_text("wage-slip.jpg")
     assert horizontal_overflow(page) <= 0
     screenshot(page, "track-2-case")

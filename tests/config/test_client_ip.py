@@ -8,7 +8,11 @@ from config.client import client_ip
     ("hops", "forwarded", "expected"),
     [
         (0, "1.2.3.4", "10.0.0.9"),  # no proxy of ours: the header is the client's own words
-        (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # our proxy appended the real address; the client's guess is ignored
+        (
+            1,
+            "6.6.6.6, 1.2.3.4",
+            "1.2.3.4",
+        ),  # our proxy appended the real address; the client's guess is ignored
         (1, "", "10.0.0.9"),
         (2, "6.6.6.6, 1.2.3.4, 10.0.0.2", "1.2.3.4"),
         (1, "not-an-ip", "10.0.0.9"),

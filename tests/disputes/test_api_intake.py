@@ -88,7 +88,8 @@ def test_anonymous_claim_is_filed_end_to_end(directory, enqueue, django_capture_
     assert response.status_code == 201, response.json()
     data = response.json()
     assert set(data) == {"tracking_code", "access_pin", "status", "notices"}
-    assert data["status"] == CaseStatus.SUBMITTED
+    # The worker chose station-a, which takes express-delivery claims: intake triages the case there at once.
+    assert data["status"] == CaseStatus.ASSIGNED
     assert isinstance(data["notices"], list)
     case = Case.objects.get(tracking_code=data["tracking_code"])
     assert case_check_pin(case=case, pin=data["access_pin"])
@@ -114,12 +115,16 @@ def test_anonymous_claim_is_filed_end_to_end(directory, enqueue, django_capture_
         assert raw != plain and plain not in raw and decrypt(raw) == plain
     assert case.worker_id_hash == keyed_hash(ID_NUMBER)
 
-    event = CaseEvent.objects.filter(case=case).order_by("id").first()
+    event, triage = CaseEvent.objects.filter(case=case).order_by("id")
     assert event.transition == "submit"
     assert event.actor is None and event.actor_kind == ActorKind.WORKER
     assert event.payload == {"channel": "qr_web", "station": "station-a"}
+    assert (triage.transition, triage.from_state, triage.to_state) == ("triage", "submitted", "assigned")
+    assert triage.actor is None and triage.actor_kind == ActorKind.SYSTEM
+    assert triage.payload == {"station": "station-a", "rule": None} and triage.note == "劳动者选择"
     assert callbacks
     enqueue.assert_any_call(NOTIFY_TASK, event_id=event.pk)
+    enqueue.assert_any_call(NOTIFY_TASK, event_id=triage.pk)
 
 
 def test_the_notification_waits_for_the_commit(directory, enqueue, django_capture_on_commit_callbacks):

@@ -276,9 +276,26 @@ def test_unknown_fields_are_ignored():
     response = post(body)
     assert response.status_code == 201
     case = Case.objects.get(tracking_code=response.json()["tracking_code"])
-    assert case.status == "submitted"
+    # The status sent is ignored: the case was filed (submitted), then auto-triaged to the chosen station.
+    assert case.status == "assigned" and response.json()["status"] == "assigned"
+    assert list(case.events.order_by("id").values_list("transition", "actor_kind")) == [
+        ("submit", "worker"),
+        ("triage", "system"),
+    ]
+    assert case.station.code == "station-a"
     assert case.intake_org is None
     assert case.channel == "qr_web"
+
+
+def test_unknown_fields_are_ignored_without_a_station_too():
+    """With no station chosen and no routing rule, the case stays submitted, whatever status the body names."""
+    body = {k: v for k, v in valid().items() if k != "station"} | {"status": "closed", "station_id": 1}
+    response = post(body)
+    assert response.status_code == 201
+    case = Case.objects.get(tracking_code=response.json()["tracking_code"])
+    assert case.status == "submitted" and response.json()["status"] == "submitted"
+    assert case.station is None
+    assert list(case.events.values_list("transition", flat=True)) == ["submit"]
 
 
 def test_categories_with_many_duplicates():

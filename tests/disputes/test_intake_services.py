@@ -36,7 +36,7 @@ from disputes.models import (
 )
 from disputes.permissions import WORKER
 from disputes.services import case_check_pin
-from disputes.states import CaseStatus, RespondentRole
+from disputes.states import ActorKind, CaseStatus, RespondentRole
 from disputes.validators import credit_code_check_char
 from disputes.workdays import _add_months
 from tests.factories import case_in_state
@@ -142,7 +142,11 @@ def test_a_collective_filing_gives_each_worker_a_case_of_their_own(directory):
         case = Case.objects.get(pk=f.case_id)
         assert case_check_pin(case=case, pin=f.pin)
         assert case.station == directory.station
-        assert case.status == CaseStatus.SUBMITTED
+        # Each worker's case is auto-triaged to the station the filer chose.
+        assert case.status == CaseStatus.ASSIGNED and f.status == CaseStatus.ASSIGNED
+        triage = CaseEvent.objects.get(case=case, transition="triage")
+        assert triage.actor_kind == ActorKind.SYSTEM and triage.note == "劳动者选择"
+        assert triage.payload == {"station": "station-a", "rule": None}
         assert sorted(Claim.objects.filter(case=case).values_list("category", flat=True)) == [
             "overtime",
             "wages",

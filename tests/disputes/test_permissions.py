@@ -12,7 +12,7 @@ from django_fsm import has_transition_perm
 from disputes import permissions as perm
 from disputes.permissions import SYSTEM, WORKER
 from disputes.states import CaseStatus
-from organizations.states import Role
+from organizations.states import OrgType, Role
 
 from ..factories import OrganizationFactory, UserFactory, case_in_state, make_staff
 
@@ -42,6 +42,13 @@ def actors(directory):
     inactive.is_active = False
     inactive.save()
     superuser = UserFactory(username="root", is_superuser=True)
+    government = OrganizationFactory(
+        code="gov-north",
+        name="北区新业态劳动纠纷调解站",
+        region=directory.north,
+        type=OrgType.GOVERNMENT_STATION,
+        industry="",
+    )
     return {
         **directory.staff,
         "other_arbitrator": make_staff(org=other_commission, role=Role.ARBITRATOR, username="arbitrator_2"),
@@ -52,6 +59,7 @@ def actors(directory):
         "superuser": superuser,
         "_other_commission": other_commission,
         "_other_court": other_court,
+        "_government": government,
     }
 
 
@@ -69,7 +77,8 @@ SCENARIOS = [
     ("triage", S.SUBMITTED, None, None, "station", {"system", "station_admin", "intake_clerk", "superuser"}),
     ("triage", S.SUBMITTED, None, None, None, {"system"}),  # no organization to be staff of
     ("dispatch_to_branch", S.ASSIGNED, "station", None, None, STATION_ADMINS),
-    ("transfer", S.ASSIGNED, "station", None, None, STATION_ADMINS),
+    # The system transfers too: re-routing after staff correct the facts the routing rules read.
+    ("transfer", S.ASSIGNED, "station", None, None, STATION_ADMINS | {"system"}),
     ("reject", S.ASSIGNED, "station", None, None, STATION_ADMINS),
     ("accept", S.ASSIGNED, "station", None, None, MEDIATORS),
     ("start_mediation", S.ACCEPTED, "station", None, None, MEDIATORS),
@@ -131,7 +140,16 @@ SCENARIOS = [
     ("record_agreement", S.IN_MEDIATION, "branch", None, None, MEDIATORS | {"branch_mediator"}),
     # The other station's case: its own staff, never station A's.
     ("accept", S.ASSIGNED, "other", None, None, {"other_mediator", "other_admin", "superuser"}),
-    ("transfer", S.ASSIGNED, "other", None, None, {"other_admin", "superuser"}),
+    ("transfer", S.ASSIGNED, "other", None, None, {"other_admin", "superuser", "system"}),
+    # The neutrality move is the worker's own choice, from an industry station or its branch: nobody else,
+    # not even a superuser or the system, may make it for them; at the government station there is no move.
+    ("move_to_government_station", S.ASSIGNED, "station", None, None, {"worker"}),
+    ("move_to_government_station", S.ACCEPTED, "station", None, None, {"worker"}),
+    ("move_to_government_station", S.IN_MEDIATION, "station", None, None, {"worker"}),
+    ("move_to_government_station", S.ACCEPTED, "branch", None, None, {"worker"}),
+    ("move_to_government_station", S.ASSIGNED, "other", None, None, {"worker"}),
+    ("move_to_government_station", S.ASSIGNED, "_government", None, None, set()),
+    ("move_to_government_station", S.IN_MEDIATION, "_government", None, None, set()),
     # Sent to the other commission or court: the directory's arbitrator or clerk may not act.
     (
         "accept_arbitration",
@@ -182,13 +200,25 @@ def test_every_transition_has_a_scenario():
 
 
 @pytest.mark.parametrize("state", [s for s in S.values if s not in (S.CLOSED, S.WITHDRAWN, S.REJECTED)])
-def test_worker_may_only_withdraw_and_go_to_arbitration(state, directory):
-    case = case_in_state(state, station=directory.station)
+def test_worker_may_only_withdraw_go_to_arbitration_and_leave_an_industry_station(state, directory):
+    case = case_in_state(state, station=directory.station)  # an industry station
     allowed = {t.name for t in case.get_available_user_status_transitions(WORKER)}
     expected = {"withdraw"}
     if state in (S.SUBMITTED, S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION, S.MEDIATION_FAILED):
         expected.add("refer_to_arbitration")
+    if state in (S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION):
+        expected.add("move_to_government_station")
     assert allowed == expected
+
+
+@pytest.mark.parametrize("state", [S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION])
+def test_worker_at_the_government_station_has_no_move(state, directory):
+    government = OrganizationFactory(
+        code="gov-north", region=directory.north, type=OrgType.GOVERNMENT_STATION, industry=""
+    )
+    case = case_in_state(state, station=government)
+    allowed = {t.name for t in case.get_available_user_status_transitions(WORKER)}
+    assert allowed == {"withdraw", "refer_to_arbitration"}
 
 
 @pytest.mark.parametrize("state", S.values)
@@ -199,10 +229,11 @@ def test_an_official_may_run_nothing(state, directory):
 
 
 @pytest.mark.parametrize("state", S.values)
-def test_system_may_only_triage(state, directory):
+def test_system_may_only_triage_and_transfer(state, directory):
     case = case_in_state(state, station=directory.station)
     allowed = {t.name for t in case.get_available_user_status_transitions(SYSTEM)}
-    assert allowed == ({"triage"} if state == S.SUBMITTED else set())
+    expected = {S.SUBMITTED: {"triage"}, S.ASSIGNED: {"transfer"}}.get(state, set())
+    assert allowed == expected
 
 
 def test_wrong_state_gives_no_permission_even_to_the_right_role(directory):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from disputes.models import Case, CaseEvent
 from disputes.services import case_check_pin
-from disputes.states import CaseStatus, Channel
+from disputes.states import ActorKind, CaseStatus, Channel
 from disputes.validators import id_number_check_digit
 from tests.factories import OrganizationFactory
 
@@ -78,12 +78,15 @@ def test_a_hotline_claim_becomes_a_case_of_the_clerks_organization(clerk, direct
     assert case.channel == Channel.HOTLINE
     assert case.intake_org == directory.station
     assert case.station == directory.station
-    assert case.status == CaseStatus.SUBMITTED
+    # Recorded by the clerk, then auto-triaged by the system to the station chosen on the form.
+    assert case.status == CaseStatus.ASSIGNED
     assert case.worker_id_number == ID_NUMBER
     assert sorted(case.claims.values_list("category", flat=True)) == ["overtime", "wages"]
-    event = CaseEvent.objects.get(case=case)
-    assert event.actor == directory.staff["intake_clerk"]
+    event, triage = CaseEvent.objects.filter(case=case).order_by("id")
+    assert event.transition == "submit" and event.actor == directory.staff["intake_clerk"]
     assert event.payload["channel"] == Channel.HOTLINE
+    assert triage.transition == "triage" and triage.actor is None and triage.actor_kind == ActorKind.SYSTEM
+    assert triage.payload == {"station": "station-a", "rule": None} and triage.note == "劳动者选择"
 
     # The tracking code and PIN, shown to read to the worker; the PIN opens the case.
     assert shown(response, "tracking-code") == case.tracking_code

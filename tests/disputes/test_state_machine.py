@@ -33,6 +33,8 @@ EXPECTED = {
     "triage": ({S.SUBMITTED}, S.ASSIGNED),
     "dispatch_to_branch": ({S.ASSIGNED}, S.ASSIGNED),
     "transfer": ({S.ASSIGNED}, S.ASSIGNED),
+    # The neutrality move: the worker leaves an industry station for the government station, until mediation ends.
+    "move_to_government_station": ({S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION}, S.ASSIGNED),
     "reject": ({S.ASSIGNED}, S.REJECTED),
     "accept": ({S.ASSIGNED}, S.ACCEPTED),
     "start_mediation": ({S.ACCEPTED}, S.IN_MEDIATION),

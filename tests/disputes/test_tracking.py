@@ -297,3 +297,17 @@ def test_evidence_added_by_the_worker_is_recorded_and_told_to_the_station(
         "admin_a",
         "mediator_a",
     }  # in-app to the station; no SMS to the worker for their own upload
+
+
+def test_the_officials_group_warning_is_not_in_the_workers_history(directory):
+    from disputes.services import case_event_record
+    from disputes.tracking import worker_view
+
+    from ..factories import case_in_state
+
+    case = case_in_state("assigned", station=directory.station)
+    case_event_record(case_id=case.pk, name="group_warning", actor=None, payload={"warning": 1})
+    case_event_record(case_id=case.pk, name="merged_into", actor=None, payload={})
+    sentences = [item.text for item in worker_view(case=case).history]
+    assert "您的这份申请与您就同一事项提交的另一份申请合并办理。" in sentences
+    assert not any("预警" in text for text in sentences) and len(sentences) == 1

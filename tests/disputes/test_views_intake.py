@@ -144,7 +144,12 @@ def test_filing_with_a_photo_creates_the_case_at_the_qr_station(client, station)
     evidence = Evidence.objects.get(case=case)
     assert evidence.kind == "image" and evidence.display_name == "工资条.jpg" and len(evidence.sha256) == 64
     assert evidence.uploaded_by == ActorKind.WORKER
-    assert CaseEvent.objects.get(case=case).actor_kind == ActorKind.WORKER
+    submit, triage = CaseEvent.objects.filter(case=case).order_by("id")
+    assert submit.transition == "submit" and submit.actor_kind == ActorKind.WORKER
+    # Auto-triage at intake: the station of the QR poster is honoured, by the system.
+    assert case.status == "assigned"
+    assert triage.transition == "triage" and triage.actor_kind == ActorKind.SYSTEM
+    assert triage.payload == {"station": station.code, "rule": None} and triage.note == "劳动者选择"
 
     done = client.get("/intake/done/")
     text = visible_text(done.content)
@@ -167,7 +172,23 @@ def test_the_pin_shown_opens_the_case(client, station):
     pin = re.search(r'data-testid="access-pin">(\d{6})<', page).group(1)
     response = client.post("/track/", {"tracking_code": code, "access_pin": pin})
     assert response.status_code == 302
-    assert "我们已收到您的申请" in visible_text(client.get("/track/").content)
+    # The case went straight to the chosen station (auto-triage): the worker sees it is waiting there.
+    text = visible_text(client.get("/track/").content)
+    assert "已转交调解组织，等待受理" in text
+    assert "我们已收到您的申请" not in text
+
+
+def test_without_a_station_or_a_rule_the_worker_sees_the_claim_received(client, station):
+    client.post("/intake/", claim(station=""))
+    case = Case.objects.get()
+    assert case.status == "submitted" and case.station is None
+    page = client.get("/intake/done/").content.decode()
+    code = re.search(r'data-testid="tracking-code">([^<]+)<', page).group(1)
+    pin = re.search(r'data-testid="access-pin">(\d{6})<', page).group(1)
+    assert client.post("/track/", {"tracking_code": code, "access_pin": pin}).status_code == 302
+    text = visible_text(client.get("/track/").content)
+    assert "我们已收到您的申请" in text
+    assert "已转交调解组织，等待受理" not in text
 
 
 def test_other_parties_are_recorded_as_respondents(client, station):
