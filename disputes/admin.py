@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
+from config.admin import ReadOnlyAdminMixin, ScopedAdmin
 from organizations.models import Membership, Organization, Region
 from organizations.posters import has_poster
 from organizations.selectors import organization_list_visible_to
@@ -274,8 +275,10 @@ class StaffIntakeForm(ClaimForm):
         return {"referred_by": org, "referred_by_name": name}
 
 
+# No edits here: cases come from intake, change through their transitions, and are never deleted.
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    not_found_message = _("未找到该案件。")
     change_form_template = "admin/disputes/case/change_form.html"
     transition_form_template = "admin/disputes/case/transition_form.html"
 
@@ -353,10 +356,7 @@ class CaseAdmin(admin.ModelAdmin):
         )
 
     def get_object(self, request, object_id, from_field=None):
-        """A case outside the user's scope is a 404 (Django would redirect with a "may have been deleted")."""
         obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该案件。"))
         obj.show_personal_data = can_see_personal_data(obj, request.user)
         return obj
 
@@ -367,16 +367,6 @@ class CaseAdmin(admin.ModelAdmin):
             digest = keyed_hash(term)
             return queryset.filter(Q(worker_id_hash=digest) | Q(worker_phone_hash=digest)), False
         return super().get_search_results(request, queryset, search_term)
-
-    # --- No edits: cases come from intake, change through transitions, and are never deleted ---------------
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- Columns -------------------------------------------------------------------------------------------
     @admin.display(description=_("身份证号"))
@@ -794,7 +784,8 @@ class RiskReportActionForm(admin.helpers.ActionForm):
 
 
 @admin.register(RiskReport)
-class RiskReportAdmin(admin.ModelAdmin):
+class RiskReportAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    not_found_message = _("未找到该风险信息报告。")
     """Officials see the reports of their region (disputes.risk); the phone is masked in the list and shown in
     full only on a report's own page, to the officials who may call the reporter back. Reports change only
     through the acknowledge and close actions."""
@@ -850,12 +841,6 @@ class RiskReportAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return risk_report_list_visible_to(user=request.user)
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该风险信息报告。"))
-        return obj
-
     # The role groups carry no model permission for reports: who sees them is the region scope alone.
     def has_module_permission(self, request):
         return risk_reports_visible(request.user)
@@ -865,15 +850,6 @@ class RiskReportAdmin(admin.ModelAdmin):
 
     def has_acknowledge_permission(self, request):
         return risk_reports_visible(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("报告人电话"))
     def reporter_phone_col(self, obj):

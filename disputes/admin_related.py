@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyAdminMixin, ScopedAdmin
 from organizations.selectors import scope_for
 
 from .employers import employer_page, employer_page_allowed, employer_page_title, employer_search, mask_name
@@ -81,7 +82,7 @@ class RelatedDecisionForm(forms.Form):
 
 
 @admin.register(RelatedCaseLink)
-class RelatedCaseLinkAdmin(admin.ModelAdmin):
+class RelatedCaseLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Probable duplicates the user may see (either case visible). Decided from the case page's panel."""
 
     decision_template = "admin/disputes/relatedcaselink/decide.html"
@@ -117,15 +118,6 @@ class RelatedCaseLinkAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _has_scope(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         custom = [
@@ -229,7 +221,8 @@ class WarningNoteForm(forms.Form):
 
 
 @admin.register(GroupWarning)
-class GroupWarningAdmin(admin.ModelAdmin):
+class GroupWarningAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    not_found_message = _("未找到该预警。")
     """Officials see the warnings of their regions; they change only through the actions here and on a
     warning's page (acknowledge, assign a coordinator, close with a note)."""
 
@@ -284,12 +277,6 @@ class GroupWarningAdmin(admin.ModelAdmin):
             case_total=Count("cases", distinct=True)
         )
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该预警。"))
-        return obj
-
     def has_module_permission(self, request):
         return group_warnings_visible(request.user)
 
@@ -298,15 +285,6 @@ class GroupWarningAdmin(admin.ModelAdmin):
 
     def has_handle_permission(self, request):
         return group_warnings_visible(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("用人单位/平台"), ordering="employer_name")
     def employer_col(self, obj):
@@ -458,7 +436,8 @@ class GroupWarningAdmin(admin.ModelAdmin):
 
 
 # --- Thresholds and prevention work --------------------------------------------------------------------------
-class _RegionScopedAdmin(admin.ModelAdmin):
+class _RegionScopedAdmin(ScopedAdmin):
+    not_found_message = _("未找到该记录。")
     """Officials enter rows for the regions they oversee; others do not see the menu entry."""
 
     def has_module_permission(self, request):
@@ -475,12 +454,6 @@ class _RegionScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该记录。"))
-        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "region":

@@ -10,12 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ScopedAdmin
 from organizations.models import Organization, Region
 from organizations.states import Industry, OrgType
 
@@ -86,7 +87,8 @@ class RoutingRuleForm(forms.ModelForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ScopedAdmin):
+    not_found_message = _("未找到该分流规则。")
     form = RoutingRuleForm
     change_list_template = "admin/disputes/routingrule/change_list.html"
     preview_template = "admin/disputes/routingrule/preview.html"
@@ -117,13 +119,6 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return routing_rule_list_visible_to(user=request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        """A rule outside the official's scope is a 404, never a redirect that confirms it exists."""
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该分流规则。"))
-        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "target":

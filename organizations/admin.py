@@ -3,10 +3,11 @@ organizations with the branches below them, or their region for officials), read
 
 from django.contrib import admin
 from django.db.models import Q
-from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from config.admin import ScopedAdmin
 
 from .models import Membership, Organization, Region
 from .posters import has_poster
@@ -36,13 +37,8 @@ class SuperuserEditsMixin:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
-class DirectoryAdmin(SuperuserEditsMixin, admin.ModelAdmin):
-    def get_object(self, request, object_id, from_field=None):
-        # Outside the user's part of the directory is a 404, as for cases (not Django's redirect and message).
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("未找到。"))
-        return obj
+class DirectoryAdmin(SuperuserEditsMixin, ScopedAdmin):
+    """Staff read their part of the directory (outside it is a 404); superusers edit it."""
 
 
 @admin.register(Region)

@@ -2,18 +2,20 @@
 whole outbox to follow delivery."""
 
 from django.contrib import admin
-from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ScopedAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ScopedAdmin):
+    not_found_message = _("未找到该通知。")
     list_display = ("created_at", "case_link", "channel", "body_short", "status", "sent_at", "read_at")
     list_filter = ("status", "channel")
     list_select_related = ("case",)
@@ -38,12 +40,6 @@ class NotificationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(recipient_user=request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(gettext("未找到该通知。"))
-        return obj
 
     # Every staff member may read their own notifications (the queryset holds only theirs); nobody edits them.
     def has_module_permission(self, request):
