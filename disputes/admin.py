@@ -197,6 +197,7 @@ class StaffIntakeForm(ClaimForm):
                 "station",
                 "region",
                 "confidential",
+                "language",
             ),
         ),
         (_("个人信息"), ("consent",)),
@@ -313,6 +314,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                     ("channel", "industry"),
                     "station",
                     "intake_org",
+                    ("referred_by", "referred_by_name"),
                     "handling_org",
                     "mediator",
                     "region",
@@ -328,7 +330,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                     "worker_id_display",
                     "worker_phone_display",
                     ("still_employed", "employment_ended_on", "knowledge_date"),
-                    "confidential",
+                    ("confidential", "language"),
                 )
             },
         ),
@@ -883,4 +885,4 @@ class RiskReportAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 # The admin of the other concerns of a case, each in its own module, registered on import:
 # related cases, group warnings and the employer page; routing rules, corrections and assignment; special urgent
 # cases (特事急诊).
-from . import admin_related, admin_routing, admin_urgent  # noqa: E402, F401, I001
+from . import admin_evidence, admin_related, admin_routing, admin_urgent  # noqa: E402, F401, I001

@@ -105,6 +105,12 @@ def can_correct_routing(case, user) -> bool:
     ) or _staff_of(user, case.intake_org_id, Role.INTAKE_CLERK, Role.STATION_ADMIN)
 
 
+def can_correct_respondent(case, user) -> bool:
+    """Correct who the worker named as respondent (employer, platform, agency): the staff working the case at
+    its station."""
+    return _staff_of(user, case.station_id, Role.STATION_ADMIN, Role.MEDIATOR, Role.INTAKE_CLERK)
+
+
 def can_assign_mediator(case, user) -> bool:
     """Assign (or re-assign) the case's mediator: the station's administrators, or the system (auto-assign)."""
     return user is SYSTEM or can_manage_station_case(case, user)

@@ -49,6 +49,7 @@ RECORDED_EVENTS = {
     "merge_duplicate": _("并入重复申请"),  # disputes.related
     "merged_into": _("作为重复申请并入其他案件"),  # disputes.related
     "group_warning": _("列入群体性争议预警"),  # disputes.warnings
+    "correct_respondent": _("更正被申请人信息"),  # disputes.respondents
 }
 
 
@@ -144,6 +145,7 @@ def case_create(
     employment_ended_on: date | None = None,
     still_employed: bool = False,
     confidential: bool = False,
+    language: str = "zh",
     collective=None,
     is_representative: bool = False,
     amount_claimed: Decimal | None = None,
@@ -180,6 +182,7 @@ def case_create(
         employer_key=employer_key(employer_name),
         employer_site=employer_site,
         employment_started_on=employment_started_on,
+        language=language,
         collective=collective,
         is_representative=is_representative,
         receipt=receipt,

@@ -303,6 +303,8 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
         return _("您的这份申请与您就同一事项提交的另一份申请合并办理。")
     if name == "merge_duplicate":
         return _("您就同一事项提交的另一份申请已合并到本案一并办理。")
+    if name == "correct_respondent":
+        return _("工作人员核实并更正了被申请人（用人单位等）的信息。")
     # A step added to the process later: say where the case now stands.
     return _("案件进展：%(status)s。") % {"status": WORKER_LABELS.get(event.to_state, _("已更新"))}
 

@@ -20,6 +20,15 @@ from ..states import Category, Channel, RespondentRole, Service
 from ..validators import validate_credit_code, validate_id_number, validate_phone
 
 MAX_AMOUNT = Decimal("99999999.99")
+# Codes as in Membership.languages (a mediator's languages; none listed means Mandarin only).
+WORKER_LANGUAGES = [
+    ("zh", _("普通话")),
+    ("yue", _("粤语")),
+    ("wuu", _("吴语（温州话等）")),
+    ("ug", _("维吾尔语")),
+    ("bo", _("藏语")),
+    ("en", _("英语")),
+]
 MAX_COWORKERS = 200
 
 CATEGORY_HELP = {
@@ -69,6 +78,12 @@ class ClaimForm(forms.Form):
     employment_ended_on = forms.DateField(label=_("离职日期"), required=False)
     knowledge_date = forms.DateField(label=_("问题从哪天开始（如第一次没发工资的日期）"), required=False)
     confidential = forms.BooleanField(label=_("暂不联系用人单位，等我确认后再联系"), required=False)
+    language = forms.ChoiceField(
+        label=_("您习惯用哪种语言沟通"),
+        choices=WORKER_LANGUAGES,
+        required=False,
+        help_text=_("我们会尽量安排会说这种语言的调解员。"),
+    )
     consent = forms.BooleanField(
         label=_("我同意本平台为办理本次劳动争议处理我的个人信息"),
         error_messages={"required": _("需要您同意处理个人信息，我们才能受理申请。")},

@@ -253,6 +253,7 @@ def _intake_create(
             employment_ended_on=claim.get("employment_ended_on"),
             still_employed=bool(claim.get("still_employed")),
             confidential=bool(claim.get("confidential")),
+            language=claim.get("language") or "zh",
             collective=collective,
             is_representative=worker["is_representative"] and collective is not None,
             amount_claimed=worker["total"],

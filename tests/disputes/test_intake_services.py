@@ -403,3 +403,27 @@ def test_another_employer_is_not_a_duplicate(db):
 def test_a_blank_id_number_matches_nothing(db):
     submit()
     assert intake_probable_duplicate(id_number="", employer_name="温州市顺达速运有限公司") is None
+
+
+def test_the_workers_language_is_recorded_for_assignment():
+    from disputes.intake.forms import ClaimForm
+    from disputes.models import Case
+    from disputes.permissions import WORKER
+
+    form = ClaimForm(
+        data={
+            "worker_name": "阿依古丽",
+            "worker_id_number": "11010519491231002X",
+            "worker_phone": "13800001111",
+            "employer_name": "某某配送有限公司",
+            "industry": "food_delivery",
+            "categories": ["wages"],
+            "facts": "工资未发。",
+            "consent": "on",
+            "language": "ug",
+        }
+    )
+    assert form.is_valid(), form.errors
+    [filed] = intake_submit(claim=form.cleaned_data, amounts=form.claim_amounts(), actor=WORKER)
+    assert Case.objects.get(pk=filed.case_id).language == "ug"
+    assert not ClaimForm(data={**form.data, "language": "xx"}).is_valid()
