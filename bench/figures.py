@@ -182,16 +182,7 @@ def _demo_rules() -> tuple[int, bool]:
     if active:
         return active, False
     orgs = {o.code: o for o in Organization.objects.filter(code__in=demo.ORG_BY_CODE)}
-    for priority, (industry, code) in enumerate(demo.INDUSTRY_STATION.items(), start=10):
-        if code in orgs:
-            RoutingRule.objects.create(
-                name=f"bench: {industry}", priority=priority, industries=[str(industry)], target=orgs[code]
-            )
-    if "lc-gov" in orgs:
-        RoutingRule.objects.create(
-            name="bench: fallback", priority=100, is_fallback=True, target=orgs["lc-gov"]
-        )
-    return RoutingRule.objects.filter(is_active=True).count(), True
+    return demo.routing_rules_ensure(orgs), True
 
 
 def triage(ctx: Context) -> dict:

@@ -1343,6 +1343,29 @@ def staff_ensure(*, password: str = DEMO_PASSWORD) -> None:
     admin.save()
 
 
+def routing_rules_ensure(orgs: dict[str, Organization]) -> int:
+    """The demo city's routing as data: each industry's claims to its industry station, anything else to the
+    government new-employment-form station. Officials edit these in the admin; re-running keeps their edits."""
+    from .models import RoutingRule
+
+    rules = [
+        (f"{Industry(industry).label}案件 → {orgs[code].name}", 10 + i, [str(industry)], code, False)
+        for i, (industry, code) in enumerate(INDUSTRY_STATION.items())
+    ]
+    rules.append(("其他案件 → 新业态劳动纠纷调解站（兜底）", 100, [], "lc-gov", True))
+    for name, priority, industries, code, fallback in rules:
+        RoutingRule.objects.get_or_create(
+            name=name,
+            defaults={
+                "priority": priority,
+                "industries": industries,
+                "target": orgs[code],
+                "is_fallback": fallback,
+            },
+        )
+    return RoutingRule.objects.filter(is_active=True).count()
+
+
 def demo_case_queryset(plan: list[CaseSpec]):
     """The cases the seeder made: those whose worker is one of the plan's (matched by the keyed ID hash)."""
     return Case.objects.filter(worker_id_hash__in={keyed_hash(spec.worker_id_number) for spec in plan})
@@ -1425,6 +1448,7 @@ def seed(*, count: int = DEMO_CASE_COUNT, notify: bool = False, now: datetime | 
     with transaction.atomic():
         orgs = directory_ensure()
         staff_ensure()
+        routing_rules_ensure(orgs)
     usernames = [username for username, *_ in STAFF]
     users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     plan = demo_plan(count)

@@ -168,3 +168,11 @@ def test_the_plan_is_the_same_on_every_call():
 def test_production_settings_refuse_without_the_flag():
     with pytest.raises(CommandError, match="--allow-production"):
         call_command("seed_demo", stdout=StringIO())
+
+
+def test_the_demo_routes_claims_by_industry_with_a_fallback(seeded):
+    from disputes.triage import routing_preview
+
+    assert routing_preview(industry="express_delivery").station.code == "lc-express"
+    assert routing_preview(industry="food_delivery").station.code == "oh-food"
+    assert routing_preview(industry="construction").station.code == "lc-gov"
