@@ -23,6 +23,7 @@ from ..pii import keyed_hash
 from ..related import related_checks_after_intake
 from ..services import ClaimInput, case_create
 from ..states import OPEN_STATES, ActorKind, CaseStatus, Channel, RespondentRole
+from ..triage import case_triage_auto, filed_case_status
 from ..workdays import WorkingCalendar
 
 LIMITATION_NEAR_DAYS = 60
@@ -264,12 +265,9 @@ def _intake_create(
         _respondents_create(case=case, claim=claim, extra=respondents)
         _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
         filed.append(FiledCase(case.pk, case.tracking_code, pin, case.worker_name, CaseStatus.SUBMITTED))
-    PendingUpload.objects.filter(
-        pk__in=[u.pk for u in uploads]
-    ).delete()  # adopted: the clean-up must skip them
-    # Auto-triage (disputes.triage): each case goes to the station routing chooses, or stays submitted.
-    from ..triage import case_triage_auto, filed_case_status  # noqa: PLC0415 (edit confined to this function)
-
+    # Adopted files: the clean-up must not delete them with their pending rows.
+    PendingUpload.objects.filter(pk__in=[u.pk for u in uploads]).delete()
+    # Auto-triage: each case goes to the station routing chooses, or stays submitted.
     filed = [filed_case_status(f, case=case_triage_auto(case_id=f.case_id)) for f in filed]
     receipt.case_ids = [f.case_id for f in filed]
     receipt.answer = json.dumps([asdict(f) for f in filed])
