@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Region
@@ -77,14 +76,6 @@ def _locked_visible(*, report_id: int, actor) -> RiskReport:
     return report
 
 
-def _with_note(report: RiskReport, note: str, label: str, at) -> str:
-    note = (note or "").strip()
-    if not note:
-        return report.note
-    line = f"[{timezone.localtime(at):%Y-%m-%d %H:%M} {label}] {note}"
-    return f"{report.note}\n{line}" if report.note else line
-
-
 @transaction.atomic
 def risk_report_acknowledge(*, report_id: int, actor, note: str = "") -> RiskReport:
     """Mark an open report as taken in hand, recording who and when. A report already acknowledged or closed is
@@ -92,12 +83,7 @@ def risk_report_acknowledge(*, report_id: int, actor, note: str = "") -> RiskRep
     report = _locked_visible(report_id=report_id, actor=actor)
     if report.status != RiskReportStatus.OPEN:
         return report
-    now = timezone.now()
-    report.status = RiskReportStatus.ACKNOWLEDGED
-    report.acknowledged_by = actor
-    report.acknowledged_at = now
-    report.note = _with_note(report, note, _("签收"), now)
-    report.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note"])
+    report.save(update_fields=report.mark_acknowledged(actor=actor, note=note))
     return report
 
 
@@ -105,16 +91,7 @@ def risk_report_acknowledge(*, report_id: int, actor, note: str = "") -> RiskRep
 def risk_report_close(*, report_id: int, actor, note: str = "") -> RiskReport:
     """Close a report (acknowledging it on the way if nobody had). Closing twice changes nothing."""
     report = _locked_visible(report_id=report_id, actor=actor)
-    if report.status == RiskReportStatus.CLOSED:
+    if report.is_closed:
         return report
-    now = timezone.now()
-    fields = ["status", "closed_by", "closed_at", "note"]
-    if report.acknowledged_at is None:
-        report.acknowledged_by, report.acknowledged_at = actor, now
-        fields += ["acknowledged_by", "acknowledged_at"]
-    report.status = RiskReportStatus.CLOSED
-    report.closed_by = actor
-    report.closed_at = now
-    report.note = _with_note(report, note, _("办结"), now)
-    report.save(update_fields=fields)
+    report.save(update_fields=report.mark_closed(actor=actor, note=note))
     return report

@@ -253,12 +253,6 @@ def _locked_visible(*, warning_id: int, actor) -> GroupWarning:
     return warning
 
 
-def _with_note(warning: GroupWarning, note: str, label: str, at) -> str:
-    note = (note or "").strip()
-    line = f"[{timezone.localtime(at):%Y-%m-%d %H:%M} {label}]" + (f" {note}" if note else "")
-    return f"{warning.note}\n{line}" if warning.note else line
-
-
 @transaction.atomic
 def group_warning_acknowledge(*, warning_id: int, actor, note: str = "") -> GroupWarning:
     """Take an open warning in hand (who and when). Acknowledged already: unchanged; closed: 409."""
@@ -267,11 +261,7 @@ def group_warning_acknowledge(*, warning_id: int, actor, note: str = "") -> Grou
         raise GroupWarningConflict(warning)
     if warning.status == GroupWarningStatus.ACKNOWLEDGED:
         return warning
-    now = timezone.now()
-    warning.status = GroupWarningStatus.ACKNOWLEDGED
-    warning.acknowledged_by, warning.acknowledged_at = actor, now
-    warning.note = _with_note(warning, note, _("签收"), now)
-    warning.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note"])
+    warning.save(update_fields=warning.mark_acknowledged(actor=actor, note=note))
     return warning
 
 
@@ -289,14 +279,12 @@ def group_warning_assign_coordinator(*, warning_id: int, actor, coordinator, not
     if coordinator is None or not coordinator.is_active:
         raise ValidationError({"coordinator": [_("请选择一名在职的工作人员作为协调人。")]})
     now = timezone.now()
-    fields = ["coordinator", "coordinator_assigned_at", "note"]
+    fields = {"coordinator", "coordinator_assigned_at", "note"}
     if warning.status == GroupWarningStatus.OPEN:
-        warning.status = GroupWarningStatus.ACKNOWLEDGED
-        warning.acknowledged_by, warning.acknowledged_at = actor, now
-        fields += ["status", "acknowledged_by", "acknowledged_at"]
+        fields.update(warning.mark_acknowledged(actor=actor, at=now))
     warning.coordinator, warning.coordinator_assigned_at = coordinator, now
     label = _("指定协调人：%(name)s") % {"name": coordinator.get_full_name() or coordinator.get_username()}
-    warning.note = _with_note(warning, note, label, now)
+    warning.journal(label, note, now)
     warning.save(update_fields=fields)
     return warning
 
@@ -311,15 +299,7 @@ def group_warning_close(*, warning_id: int, actor, note: str) -> GroupWarning:
     warning = _locked_visible(warning_id=warning_id, actor=actor)
     if warning.is_closed:
         raise GroupWarningConflict(warning)
-    now = timezone.now()
-    fields = ["status", "closed_by", "closed_at", "note"]
-    if warning.acknowledged_at is None:
-        warning.acknowledged_by, warning.acknowledged_at = actor, now
-        fields += ["acknowledged_by", "acknowledged_at"]
-    warning.status = GroupWarningStatus.CLOSED
-    warning.closed_by, warning.closed_at = actor, now
-    warning.note = _with_note(warning, note, _("办结"), now)
-    warning.save(update_fields=fields)
+    warning.save(update_fields=warning.mark_closed(actor=actor, note=note))
     return warning
 
 

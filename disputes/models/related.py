@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .case import Case
+from .handling import HandledByOfficials
 from .risk import RiskReport
 
 
@@ -149,7 +150,7 @@ class GroupWarningSetting(models.Model):
         return f"{self.region} · {self.min_cases}/{self.window_days}"
 
 
-class GroupWarning(models.Model):
+class GroupWarning(HandledByOfficials):
     """A brewing group dispute at one employer in one region. At most one not closed per employer and region
     (the partial unique constraint; :func:`disputes.warnings.group_warning_check` also serializes on an advisory
     lock), so new cases join the open warning instead of raising a second one."""
@@ -176,15 +177,6 @@ class GroupWarning(models.Model):
         RiskReport, verbose_name=_("风险信息报告"), related_name="group_warnings", blank=True
     )
     opened_at = models.DateTimeField(_("预警时间"), default=timezone.now, db_index=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("签收人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("协调人"),
@@ -194,15 +186,6 @@ class GroupWarning(models.Model):
         related_name="coordinated_group_warnings",
     )
     coordinator_assigned_at = models.DateTimeField(_("指定协调人时间"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("办结人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     note = models.TextField(_("处置记录"), blank=True)
 
     class Meta:
@@ -220,10 +203,6 @@ class GroupWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employer_name} · {self.region}"
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == GroupWarningStatus.CLOSED
 
 
 # --- Prevention work -----------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 risk of wage arrears at an employer before anyone has filed a claim. Their own channel, not a case: nobody is a
 party yet, and officials decide what to do with it (a visit, a talk with the employer, a labor inspection)."""
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..pii import EncryptedCharField, mask_phone
+from .handling import HandledByOfficials
 
 
 class RiskReportStatus(models.TextChoices):
@@ -17,7 +17,7 @@ class RiskReportStatus(models.TextChoices):
     CLOSED = "closed", _("已办结")
 
 
-class RiskReport(models.Model):
+class RiskReport(HandledByOfficials):
     reporter_name = models.CharField(_("报告人姓名"), max_length=64)
     reporter_phone = EncryptedCharField(_("报告人电话"))
     reporter_org = models.CharField(_("报告人所在单位"), max_length=200, blank=True)
@@ -43,24 +43,6 @@ class RiskReport(models.Model):
         db_index=True,
     )
     created_at = models.DateTimeField(_("报告时间"), default=timezone.now, db_index=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("签收人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("办结人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     note = models.TextField(_("处理说明"), blank=True)
 
     class Meta:
