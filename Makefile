@@ -63,12 +63,14 @@ messages: install
 # The benchmark (bench/README.md): re-creates its own PostgreSQL database onestop_bench (never another), loads
 # BENCH_CASES synthetic cases with generate_cases, measures, and writes bench/report.json and bench/report.md.
 # `BENCH_CASES=10000000 make bench` for ten million. Not a test: CI does not run it and nothing asserts a time.
+# The handoff figures (BENCH_HANDOFFS deliveries, 0 to leave them out) start their own Redis and two workers.
 BENCH_CASES ?= 1000000
+BENCH_HANDOFFS ?= 5000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop_bench
 .PHONY: bench
 bench: install
 	env -u REDIS_URL DEBUG=0 DJANGO_SETTINGS_MODULE=config.settings.local BENCH_CASES=$(BENCH_CASES) \
-	  BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run
+	  BENCH_HANDOFFS=$(BENCH_HANDOFFS) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-results

@@ -339,3 +339,8 @@ FIGURES: dict[str, Callable[[Context], dict]] = {
     "staff_case_list_mediator": staff_case_list_mediator,
     "staff_case_list_official": staff_case_list_official,
 }
+
+# The statistics for officials (stats/): bench/stats_figures.py.
+from bench import stats_figures  # noqa: E402
+
+FIGURES.update(stats_figures.FIGURES)

@@ -94,13 +94,17 @@ def run_benchmarks(
     generate: bool = True,
     seed: int = 2026,
     iterations: int | None = None,
+    handoffs: int = 0,
     log=print,
 ) -> dict:
     """Load ``cases`` synthetic cases (unless ``generate`` is false), measure every figure, write the report
-    to ``out_dir``, and return it. Runs on Django's configured database."""
+    to ``out_dir``, and return it. Runs on Django's configured database. ``handoffs`` > 0 also measures the
+    handoff outbox with real workers (:mod:`bench.handoffs`; needs committed data, so not inside a test's
+    transaction)."""
     from django.db import connection
 
     from bench import figures
+    from bench import handoffs as bench_handoffs
     from disputes import synthetic
 
     report: dict = {
@@ -171,6 +175,16 @@ def run_benchmarks(
         if name in report["figures"]:
             f = report["figures"][name]
             log(f"  median {f.get('median_ms')} ms, p95 {f.get('p95_ms')} ms")
+    if handoffs > 0:
+        log(f"Measuring handoff_throughput and handoff_latency ({handoffs:,} handoffs, 2 workers)…")
+        try:
+            report["figures"].update(bench_handoffs.measure(count=handoffs, log=log))
+        except bench_handoffs.Unavailable as exc:
+            report["skipped"]["handoff_throughput"] = report["skipped"]["handoff_latency"] = str(exc)
+        except Exception as exc:  # reported, like a broken figure
+            reason = f"error: {exc.__class__.__name__}: {str(exc)[-500:]}"
+            report["skipped"]["handoff_throughput"] = report["skipped"]["handoff_latency"] = reason
+            log(traceback.format_exc())
     write_report(report, out_dir)
     return report
 
@@ -215,7 +229,7 @@ def report_markdown(report: dict) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, f in figures.items():
-        if "median_ms" not in f:
+        if "median_ms" not in f or name in HANDOFF_FIGURES:
             continue
         what = f.get("function") or f.get("user", "")
         scan = {True: "**yes**", False: "no"}.get(f.get("seq_scan"), "")
@@ -249,12 +263,58 @@ def report_markdown(report: dict) -> str:
             + ".",
             "",
         ]
+    lines += _handoffs_markdown(figures)
     lines += ["## Query plans (EXPLAIN (ANALYZE, BUFFERS))", ""]
     for name, f in figures.items():
         for label, item in ((name, f), (f"{name} (staff side)", f.get("related_candidates") or {})):
             if item.get("plan"):
                 lines += [f"### {label}", "", "```", item["plan"], "```", ""]
     return "\n".join(lines)
+
+
+HANDOFF_FIGURES = ("handoff_throughput", "handoff_latency")
+
+
+def _handoffs_markdown(figures: dict) -> list[str]:
+    throughput, latency = figures.get("handoff_throughput"), figures.get("handoff_latency")
+    if not throughput or not latency:
+        return []
+    reusing_t = throughput.get("reusing_connections") or {}
+    reusing_l = latency.get("reusing_connections") or {}
+    lines = [
+        "## Handoffs (`bench/handoffs.py`)",
+        "",
+        f"{throughput['workers']}, {throughput['channel']} deliveries; goals: at least 500 deliveries/s, "
+        "p99 from commit to delivered under 2 s.",
+        "",
+        "| workers | deliveries/s | trivial Celery tasks/s | latency median ms | p95 ms | p99 ms | max ms "
+        "| at handoffs/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| as deployed (a new database connection per task) | {throughput['deliveries_per_s']:,} "
+        f"| {throughput.get('baseline_trivial_per_s') or '–'} | {latency['median_ms']} | {latency['p95_ms']} "
+        f"| {latency['p99_ms']} | {latency['max_ms']} | {latency['rate_per_s']} |",
+    ]
+    if reusing_t and reusing_l:
+        lines.append(
+            f"| keeping their connection (`bench/worker_app.py`) | {reusing_t['deliveries_per_s']:,} | – "
+            f"| {reusing_l['median_ms']} | {reusing_l['p95_ms']} | {reusing_l['p99_ms']} | {reusing_l['max_ms']} "
+            f"| {reusing_l['rate_per_s']} |"
+        )
+    lines += [
+        "",
+        f"Throughput: {throughput['deliveries']:,} deliveries queued before the workers start, timed from the "
+        "first `delivered_at` to the last. Latency: "
+        f"{latency['samples']:,} handoffs made one at a time by `{latency['function']}` (target "
+        f"{latency['target_rate_per_s']:g}/s), commit to `delivered_at`."
+        + (
+            f" Measured {throughput['measured_at']}, 1-minute load average {throughput['load_average'][0]} "
+            f"before and {throughput['load_average'][1]} after on {throughput.get('cpus', '?')} CPUs."
+            if throughput.get("load_average")
+            else ""
+        ),
+        "",
+    ]
+    return lines
 
 
 # --- The command line -----------------------------------------------------------------------------------------
@@ -264,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--handoffs",
+        type=int,
+        default=int(os.environ.get("BENCH_HANDOFFS", 5000)),
+        help="handoffs delivered by two workers for handoff_throughput (0: not measured)",
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -281,7 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     print("Migrating…", flush=True)
     call_command("migrate", interactive=False, verbosity=0, run_syncdb=True)
     report = run_benchmarks(
-        cases=args.cases, out_dir=args.out, seed=args.seed, log=lambda m: print(m, flush=True)
+        cases=args.cases,
+        out_dir=args.out,
+        seed=args.seed,
+        handoffs=args.handoffs,
+        log=lambda m: print(m, flush=True),
     )
     report["steps"]["total_seconds"] = round(time.monotonic() - started, 1)
     write_report(report, args.out)

@@ -10,11 +10,15 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("", include("disputes.urls")),  # /intake/ and /track/: the public pages for workers
+    path("", include("referrals.urls")),  # /track/legal-aid/, /track/jobs/, …: legal aid and aftercare
+    path("", include("mediation.urls")),  # /track/agreement/...: the worker signs and follows the agreement
+    path("", include("arbitration.urls")),  # /track/enforcement/, /track/documents/<id>/
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("o/", include("organizations.urls")),
     path("report-risk/", include("disputes.risk_urls")),
+    path("stats/", include("stats.urls")),  # officials' statistics and their exports
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

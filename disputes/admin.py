@@ -9,12 +9,13 @@ transition's own form.
 import re
 import secrets
 from datetime import timedelta
-from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,10 +26,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from config.admin import ReadOnlyAdminMixin, ScopedAdmin
+from config.admin import BigTablePaginator, ReadOnlyAdminMixin, ScopedAdmin
 from organizations.models import Membership, Organization, Region
 from organizations.posters import has_poster
-from organizations.selectors import organization_list_visible_to
+from organizations.selectors import organization_list_visible_to, scope_for
 from organizations.states import OrgType, Role
 
 from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_state
@@ -36,7 +37,8 @@ from .exceptions import TransitionConflict, UnknownTransition
 from .forms import TRANSITION_FORMS, OrgCodeField
 from .intake.forms import CATEGORY_HELP, ClaimForm, stations_taking_claims
 from .intake.services import intake_notices, intake_submit
-from .models import Case, CaseDeadline, DeadlineRule, HolidayNotice, HolidayNoticeDay, RiskReport
+from .models import Case, CaseDeadline, Claim, DeadlineRule, HolidayNotice, HolidayNoticeDay, RiskReport
+from .models.case import closed_rank
 from .permissions import can_see_personal_data
 from .pii import keyed_hash, normalize
 from .risk import (
@@ -49,14 +51,16 @@ from .selectors import case_get_visible, case_history, case_list_visible_to
 from .services import (
     available_transitions,
     case_transition,
+    tracking_code_normalize,
     transition_guard,
     transition_label,
     transition_labels,
 )
-from .states import CaseStatus, Category, Channel, Service
+from .states import OPEN_STATES, CaseStatus, Category, Channel, Service
 
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _PHONE = re.compile(r"1\d{10}")
+_TRACKING_CODE = re.compile(r"[0-9A-Z]{8}")  # after normalize(): no dash, upper case
 
 # Transitions a careful click should not be confused with the others (shown in a warning colour).
 _DISMISSIVE_TRANSITIONS = {
@@ -83,8 +87,98 @@ def _open_deadlines():
     )
 
 
+# --- The workbench list: scope, filters, the deadline badge -------------------------------------------------
+SCOPE_MINE, SCOPE_STATION, SCOPE_ALL = "mine", "station", "all"
+# The roles that work a station's own cases (a membership covers the branches below it). Intake clerks are not
+# among them: a clerk of a hotline records cases for stations elsewhere, and sees them under 全部可见.
+STATION_ROLES = (Role.STATION_ADMIN, Role.MEDIATOR)
+
+
+def scope_station_ids(user) -> frozenset[int]:
+    """The stations (with their branches) whose cases are the user's "本站案件"."""
+    return scope_for(user).orgs_with_role(*STATION_ROLES)
+
+
+def scope_options(user) -> list[tuple[str, str]]:
+    """The views of the case list the user has: 我的案件 for mediators, 本站案件 for station staff, and always
+    全部可见 (everything :func:`disputes.selectors.case_list_visible_to` gives them)."""
+    scope = scope_for(user)
+    options = []
+    if Role.MEDIATOR in scope.roles:
+        options.append((SCOPE_MINE, _("我的案件")))
+    if scope.orgs_with_role(*STATION_ROLES):
+        options.append((SCOPE_STATION, _("本站案件")))
+    options.append((SCOPE_ALL, _("全部可见")))
+    return options
+
+
+def current_scope(request) -> str:
+    """The view this request shows: the ``scope`` parameter when the user has that view, else their default
+    (computed once per request)."""
+    cached = getattr(request, "_onestop_case_scope", None)
+    if cached is None:
+        asked = request.GET.get(ScopeFilter.parameter_name)
+        allowed = {code for code, _label in scope_options(request.user)}
+        cached = asked if asked in allowed else scope_default(request.user)
+        request._onestop_case_scope = cached
+    return cached
+
+
+def scope_default(user) -> str:
+    """The view the list opens with. A mediator: 我的案件 when they have an open case of their own, else 本站案件
+    (where new cases wait for a mediator; never an empty list when the station has work). Station staff: 本站案件.
+    Everyone else (officials, arbitrators, superusers): 全部可见."""
+    scope = scope_for(user)
+    if Role.MEDIATOR in scope.roles and (
+        Case.objects.filter(mediator_id=user.pk, status__in=OPEN_STATES).exists()
+    ):
+        return SCOPE_MINE
+    if scope.orgs_with_role(*STATION_ROLES):
+        return SCOPE_STATION
+    return SCOPE_ALL
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    """范围: 我的案件 / 本站案件 / 全部可见, opening on the user's default (:func:`scope_default`). It only narrows the
+    visible cases; a value the user does not have falls back to the default."""
+
+    title = _("范围")
+    parameter_name = "scope"
+
+    def __init__(self, request, params, model, model_admin):
+        self.current = current_scope(request)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return scope_options(request.user)
+
+    def has_output(self):
+        return True
+
+    def value(self):
+        return self.current
+
+    def choices(self, changelist):
+        current = self.value()
+        for code, label in self.lookup_choices:
+            yield {
+                "selected": current == code,
+                "query_string": changelist.get_query_string({self.parameter_name: code}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == SCOPE_MINE:
+            return queryset.filter(mediator_id=request.user.pk)
+        if value == SCOPE_STATION:
+            return queryset.filter(station_id__in=scope_station_ids(request.user))
+        return queryset
+
+
 class StationFilter(admin.SimpleListFilter):
-    """Stations the user may see (their own and the branches below them; a region for officials)."""
+    """Stations the user may see (their own and the branches below them; a region for officials). Names of other
+    organizations are never offered, and an id outside the list is ignored."""
 
     title = _("调解组织")
     parameter_name = "station"
@@ -101,7 +195,25 @@ class StationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    """争议类别: cases with a claim of the category (a semi-join on the claims' (category, case) index)."""
+
+    title = _("争议类别")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return list(Category.choices)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in Category.values:
+            return queryset.filter(pk__in=Claim.objects.filter(category=value).values("case_id"))
+        return queryset
+
+
 class DeadlineFilter(admin.SimpleListFilter):
+    """法定期限: overdue, or due within ``DUE_SOON_DAYS`` days (and none overdue)."""
+
     title = _("法定期限")
     parameter_name = "deadline"
 
@@ -109,14 +221,69 @@ class DeadlineFilter(admin.SimpleListFilter):
         return [("overdue", _("已超期")), ("due_soon", _("%(n)d 天内到期") % {"n": DUE_SOON_DAYS})]
 
     def queryset(self, request, queryset):
+        # By the nearest open deadline (Case.next_due_on, indexed): a case with one deadline overdue is overdue,
+        # whatever its other deadlines.
         today = timezone.localdate()
-        open_rows = CaseDeadline.objects.filter(is_active=True, met_at__isnull=True)
         if self.value() == "overdue":
-            return queryset.filter(pk__in=open_rows.filter(due_on__lt=today).values("case_id"))
+            return queryset.filter(next_due_on__lt=today)
         if self.value() == "due_soon":
-            soon = open_rows.filter(due_on__gte=today, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
-            return queryset.filter(pk__in=soon.values("case_id"))
+            return queryset.filter(
+                next_due_on__gte=today, next_due_on__lte=today + timedelta(days=DUE_SOON_DAYS)
+            )
         return queryset
+
+
+def deadline_badge(due_on, today=None) -> tuple[str, str]:
+    """(state, text) of the badge for a case's nearest open deadline: 已超期 N 天, 今天到期, 还剩 N 天. The text
+    says it all, so the badge reads the same without its colour; state is overdue, today, soon (within
+    ``DUE_SOON_DAYS``) or later, for the style."""
+    left = (due_on - (today or timezone.localdate())).days
+    if left < 0:
+        return "overdue", gettext("已超期 %(n)d 天") % {"n": -left}
+    if left == 0:
+        return "today", gettext("今天到期")
+    return ("soon" if left <= DUE_SOON_DAYS else "later"), gettext("还剩 %(n)d 天") % {"n": left}
+
+
+class CaseChangeList(ChangeList):
+    """The case list, ordered only in ways an index serves at a million cases:
+
+    - a column outside ``sortable_by`` cannot be sorted by, even through a hand-made ``?o=``;
+    - sorted by the nearest deadline, the order is that deadline then the newest id, whatever other columns the
+      query string adds (the indexes ``case_next_due`` and ``case_next_due_desc`` in either direction);
+    - in 我的案件 the default order is the view's own (no column is shown as sorted).
+    """
+
+    def __init__(self, request, *args, **kwargs):
+        self.scope = current_scope(request)
+        super().__init__(request, *args, **kwargs)
+
+    def _get_default_ordering(self):
+        if self.scope == SCOPE_MINE:
+            return list(self.model_admin.mine_ordering)
+        return super()._get_default_ordering()
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        if ordering and isinstance(ordering[0], _NullsLastBothWays):
+            return [ordering[0], "-pk"]
+        return ordering
+
+
+class _NullsLastBothWays(OrderBy):
+    """An ordering that keeps cases without a deadline at the end whichever way the column is sorted."""
+
+    def reverse_ordering(self):
+        self.descending = not self.descending
+        return self
+
+
+NEXT_DUE_ORDERING = _NullsLastBothWays(F("next_due_on"), nulls_last=True)
 
 
 # --- Staff intake: the hotline (12351), the walk-in desk, referrals ------------------------------------------
@@ -297,13 +464,34 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         "created_at",
     )
     list_display_links = ("tracking_code",)
-    list_filter = ("status", StationFilter, DeadlineFilter, "industry", "channel")
+    # Sortable by indexed columns only: sorting a million cases by a name or an amount means sorting them all.
+    sortable_by = ("tracking_code", "next_deadline_col", "created_at")
+    list_filter = (
+        ScopeFilter,
+        "status",
+        "industry",
+        CategoryFilter,
+        StationFilter,
+        DeadlineFilter,
+        "channel",
+    )
     list_select_related = ("station",)
     search_fields = ("tracking_code", "worker_name", "employer_name")
-    search_help_text = _("按查询码、劳动者姓名或用人单位名称搜索；输入完整身份证号或手机号可精确查找。")
+    search_help_text = _(
+        "按查询码、劳动者姓名或用人单位名称搜索；输入完整查询码、身份证号或手机号可精确查找。"
+    )
+    # A million cases: one capped (or estimated) count per page, never the whole table, and no facet counts.
+    paginator = BigTablePaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     ordering = ("-created_at", "-id")
+    # 我的案件: open cases first, the nearest deadline first among them, then the newest. Read in the order of the
+    # index case_mediator_open_due, so a mediator with years of closed cases is as fast as a new one.
+    mine_ordering = ("closed_rank", NEXT_DUE_ORDERING, "-id")
+
+    class Media:
+        css = {"all": ("onestop/workbench.css",)}
 
     fieldsets = (
         (
@@ -352,10 +540,20 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
     # --- Scope ---------------------------------------------------------------------------------------------
     def get_queryset(self, request):
+        # next_due_on is a column kept by the database (an index sorts and filters by it); the rule's name is a
+        # subquery, computed only for the rows of the page.
         return case_list_visible_to(user=request.user).annotate(
-            next_due_on=Subquery(_open_deadlines().values("due_on")[:1]),
             next_due_rule=Subquery(_open_deadlines().values("rule__name")[:1]),
+            closed_rank=closed_rank(),
         )
+
+    def get_changelist(self, request, **kwargs):
+        return CaseChangeList
+
+    def get_ordering(self, request):
+        if current_scope(request) == SCOPE_MINE:
+            return self.mine_ordering
+        return self.ordering
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -368,6 +566,12 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         if _ID_NUMBER.fullmatch(term) or _PHONE.fullmatch(term):
             digest = keyed_hash(term)
             return queryset.filter(Q(worker_id_hash=digest) | Q(worker_phone_hash=digest)), False
+        # A whole tracking code is one lookup on its unique index, not three LIKEs over the table; eight letters
+        # that are no case's code (a name in pinyin, typed without spaces) are searched as text.
+        if _TRACKING_CODE.fullmatch(term):
+            by_code = queryset.filter(tracking_code=tracking_code_normalize(term))
+            if by_code.exists():
+                return by_code, False
         return super().get_search_results(request, queryset, search_term)
 
     # --- Columns -------------------------------------------------------------------------------------------
@@ -379,17 +583,18 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     def worker_phone_col(self, obj):
         return obj.worker_phone_masked
 
-    @admin.display(description=_("最近期限"), ordering="next_due_on")
+    @admin.display(description=_("最近期限"), ordering=NEXT_DUE_ORDERING)
     def next_deadline_col(self, obj):
         if obj.next_due_on is None:
             return "—"
-        code, label = deadline_state(SimpleNamespace(met_at=None, is_active=True, due_on=obj.next_due_on))
+        state, text = deadline_badge(obj.next_due_on)
         return format_html(
-            '<span class="os-badge os-deadline-{}" title="{}">{} · {}</span>',
-            code,
+            '<span class="os-due os-due-{}" title="{}：{}">{}</span><span class="os-due-date">{}</span>',
+            state,
             obj.next_due_rule or "",
             obj.next_due_on.isoformat(),
-            label,
+            text,
+            obj.next_due_on.isoformat(),
         )
 
     # The read-only display callables get only the object, so get_object marks on it whether the person
@@ -544,7 +749,20 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         extra = dict(extra_context or {})
         if can_staff_intake(request.user):
             extra["staff_intake_url"] = reverse("admin:disputes_case_intake")
-        return super().changelist_view(request, extra_context=extra)
+        response = super().changelist_view(request, extra_context=extra)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None:
+            # The views as tabs above the list (the same choices as the 范围 filter), keeping the other filters.
+            current = current_scope(request)
+            response.context_data["case_scopes"] = [
+                {
+                    "label": label,
+                    "url": cl.get_query_string({ScopeFilter.parameter_name: code}, remove=[PAGE_VAR]),
+                    "selected": code == current,
+                }
+                for code, label in scope_options(request.user)
+            ]
+        return response
 
     def staff_intake_view(self, request):
         """Record a claim that came by phone, at the desk or by referral. Intake clerks and station administrators

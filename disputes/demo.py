@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -119,6 +120,10 @@ ORGANIZATIONS: list[OrgSpec] = [
     _org("oh-court", "温州市瓯海区人民法院", T.COURT, OH, "", None, "", "新城大道 99 号", "0577-88200901"),
     _org("wz-legal-aid", "温州市法律援助中心", T.LEGAL_AID, WZ, "", None, "",
          "江滨西路 2 号", "0577-88001001"),
+    _org("wz-employment", "温州市就业服务中心", T.EMPLOYMENT_SERVICE, WZ, "", None, "",
+         "人民西路 9 号", "0577-88001401"),
+    _org("wz-counselling", "温州市职工心理关爱服务中心", T.COUNSELLING, WZ, "", None, "",
+         "学院中路 100 号三楼", "0577-88001501"),
     _org("lc-police-wuma", "温州市公安局鹿城区分局五马派出所", T.POLICE_STATION, LC, "", None, "",
          "公园路 7 号", "0577-88101101"),
     _org("wz-hrb", "温州市人力资源和社会保障局", T.HR_BUREAU, WZ, "", None, "",
@@ -155,6 +160,8 @@ STAFF: list[tuple[str, str, str, str]] = [
     ("court_clerk", R.COURT_CLERK, "lc-court", "姜文静"),
     ("court_clerk_oh", R.COURT_CLERK, "oh-court", "厉晓东"),
     ("legal_aid", R.LEGAL_AID, "wz-legal-aid", "何志明"),
+    ("employment", R.EMPLOYMENT_OFFICER, "wz-employment", "邵晓峰"),
+    ("counsellor", R.COUNSELLOR, "wz-counselling", "钱静怡"),
     ("official_hrb", R.OFFICIAL, "wz-hrb", "谢国强"),
     ("official_union", R.OFFICIAL, "wz-union-fed", "马晓红"),
 ]
@@ -1449,6 +1456,11 @@ def seed(*, count: int = DEMO_CASE_COUNT, notify: bool = False, now: datetime | 
         orgs = directory_ensure()
         staff_ensure()
         routing_rules_ensure(orgs)
+        # The upper apps' own demo data (arbitration: a demo minimum wage), without disputes importing them.
+        for config in django_apps.get_app_configs():
+            hook = getattr(config, "demo_seed", None)
+            if callable(hook):
+                hook()
     usernames = [username for username, *_ in STAFF]
     users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
     plan = demo_plan(count)

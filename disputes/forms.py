@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Organization
 from organizations.states import OrgType, Role
 
+from .confirmation import confirmation_refusal
 from .models import Case
 from .states import ConfirmationRoute, RejectReason
 from .triage import mediator_auto_pick
@@ -177,6 +178,11 @@ class RequestConfirmationForm(TransitionForm):
         }
         if route and org and org.type != expected[route]:
             self.add_error("organization", _("仲裁审查确认应选择仲裁委员会，司法确认应选择人民法院。"))
+        if route and not self.errors:
+            # The checks the law makes at filing: the window, the exclusions, the route's eligibility.
+            refusal = confirmation_refusal(self.case, route)
+            if refusal:
+                self.add_error("route", refusal)
         return data
 
 

@@ -25,6 +25,7 @@ from organizations.models import Organization, Region
 
 from .deadlines import compute_case_deadlines
 from .exceptions import TransitionConflict, UnknownTransition
+from .extensions import recorded_events, run_case_effects
 from .matching import employer_key
 from .models import Case, CaseDeadline, CaseEvent, Claim, DeadlineRule
 from .permissions import SYSTEM, WORKER
@@ -43,7 +44,9 @@ RECORDED_EVENTS = {
     "add_evidence": _("补充证据材料"),
     "routing_correct": _("更正行业、地区或争议类别"),  # disputes.triage
     "assign_mediator": _("指派调解员"),  # disputes.triage
-    "acceptance_overdue": _("受理超期提醒"),  # disputes.triage
+    "acceptance_overdue": _("受理超期提醒"),  # disputes.reminders (re-exported by disputes.triage)
+    "deadline_due_soon": _("期限即将届满提醒"),  # disputes.reminders
+    "deadline_overdue": _("期限已届满提醒"),  # disputes.reminders
     "escalate_urgent": _("列为特事急诊，召集联合会商"),  # disputes.urgent
     "record_urgent_plan": _("记录一案一策"),  # disputes.urgent
     "merge_duplicate": _("并入重复申请"),  # disputes.related
@@ -53,13 +56,22 @@ RECORDED_EVENTS = {
 }
 
 
+def recorded_event_labels() -> dict[str, str]:
+    """Every history event that is not a transition, with its staff-facing label: those of ``disputes`` and
+    those the upper apps registered (:mod:`disputes.extensions`)."""
+    return {**RECORDED_EVENTS, **{name: event.label for name, event in recorded_events().items()}}
+
+
 def transition_names() -> list[str]:
     return [t.name for t in Case._meta.get_field("status").get_all_transitions(Case)]
 
 
 def transition_labels() -> dict[str, str]:
     """Each history event's staff-facing label: the filing, then each transition's ``custom["label"]``."""
-    labels = {"submit": _("提交申请"), **{name: str(label) for name, label in RECORDED_EVENTS.items()}}
+    labels = {
+        "submit": _("提交申请"),
+        **{name: str(label) for name, label in recorded_event_labels().items()},
+    }
     for transition in Case._meta.get_field("status").get_all_transitions(Case):
         labels[transition.name] = str(transition.custom["label"])
     return labels
@@ -213,6 +225,7 @@ def case_create(
         **_actor_fields(actor),
     )
     case_deadlines_refresh(case=case)
+    run_case_effects(case=case, event=event)
     if announce:
         enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return case, pin
@@ -282,6 +295,7 @@ def case_transition(
         **_actor_fields(actor),
     )
     case_deadlines_refresh(case=case)
+    run_case_effects(case=case, event=event)
     if announce:
         enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return case
@@ -293,7 +307,7 @@ def case_event_record(
 ) -> CaseEvent:
     """Record in the history something that happened to a case without changing its state (evidence added),
     and announce it after commit like a transition."""
-    if name not in RECORDED_EVENTS:
+    if name not in recorded_event_labels():
         raise UnknownTransition(name)
     case = Case.objects.select_for_update().get(pk=case_id)
     event = CaseEvent.objects.create(
@@ -305,6 +319,7 @@ def case_event_record(
         payload={key: _jsonable(value) for key, value in (payload or {}).items()},
         **_actor_fields(actor),
     )
+    run_case_effects(case=case, event=event)
     enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
     return event
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .intake.services import intake_clean_up
-from .triage import acceptance_overdue_alerts
+from .reminders import acceptance_overdue_alerts, deadline_reminders_scan
 
 
 @shared_task(name="disputes.intake_clean_up")
@@ -15,3 +15,9 @@ def intake_clean_up_task() -> list[int]:
 def acceptance_overdue_alerts_task() -> list[int]:
     """Alert the stations that let an acceptance deadline pass (once per case per day)."""
     return acceptance_overdue_alerts()
+
+
+@shared_task(name="disputes.deadline_reminders")
+def deadline_reminders_task() -> int:
+    """Remind of the legal deadlines near or past (each reminder once, however often this runs)."""
+    return len(deadline_reminders_scan())

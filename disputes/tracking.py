@@ -24,11 +24,18 @@ from organizations.states import OrgType
 from .deadlines import deadline_state
 from .evidence import CheckedFile
 from .exceptions import TransitionConflict, UnknownTransition
+from .extensions import recorded_events
 from .models import Case, CaseDeadline, CaseEvent, Evidence
 from .permissions import WORKER
 from .pii import normalize
 from .selectors import case_for_worker, case_history
-from .services import case_event_record, case_transition, tracking_code_normalize, transition_guard
+from .services import (
+    case_check_pin,
+    case_event_record,
+    case_transition,
+    tracking_code_normalize,
+    transition_guard,
+)
 from .states import OPEN_STATES, WORKER_LABELS, ActorKind, CaseStatus, Channel, RejectReason
 from .triage import government_station_for
 
@@ -112,6 +119,23 @@ def tracking_open(*, tracking_code: str, pin: str, client_ip: str) -> Case | Non
         return None
     cache.delete(_keys("code", subjects[0][1])[0])  # the right PIN clears its code's count, not the address's
     return case
+
+
+def tracking_pin_recheck(*, case: Case, pin: str, client_ip: str) -> bool:
+    """Whether ``pin`` is the PIN of ``case``, a case the worker already opened (asked again before signing an
+    agreement with it). A wrong PIN counts towards the same lock-out as :func:`tracking_open`, by code and by
+    address; raises :class:`TrackingLocked` while either is locked, even for the right PIN."""
+    subjects = _subjects(case.tracking_code, client_ip)
+    wait = _locked_for(subjects)
+    if wait:
+        raise TrackingLocked(wait)
+    if case_check_pin(case=case, pin=pin or ""):
+        return True
+    _record_failure(subjects)
+    wait = _locked_for(subjects)
+    if wait:
+        raise TrackingLocked(wait)
+    return False
 
 
 def tracking_case(*, case_id) -> Case | None:
@@ -202,7 +226,33 @@ def _money(value) -> str:
 
 
 # Steps that concern the officials' work, not the worker's case: the group-dispute warning is about an employer.
-WORKER_HIDDEN_EVENTS = {"group_warning"}
+# A deadline's "due soon" reminder is for staff: the worker's page already lists each deadline with its days left.
+WORKER_HIDDEN_EVENTS = {"group_warning", "deadline_due_soon"}
+
+
+def _deadline_overdue_sentence(payload: dict) -> str:
+    """What a legal deadline passing unmet means for the worker (disputes.reminders, ``deadline_overdue``)."""
+    rule = str(payload.get("rule") or "")
+    due = str(payload.get("due_on") or "")[:10]
+    if rule == "mediation.arb_unlock":
+        return _(
+            "调解组织受理您的申请已满十五日，仍未达成调解协议。根据《劳动争议调解仲裁法》第十四条，"
+            "您现在可以申请劳动仲裁，也可以继续调解。"
+        )
+    if rule == "arb.acceptance_decision":
+        return _(
+            "仲裁委员会未在五日内作出是否受理的决定。根据《劳动争议调解仲裁法》第二十九条，"
+            "您可以就该劳动争议事项向人民法院提起诉讼。"
+        )
+    if rule.startswith("limitation."):
+        return _(
+            "申请劳动仲裁的时效可能已于 %(due)s 届满。时效届满不影响仲裁委员会受理，但对方可能提出时效抗辩，"
+            "请尽快申请仲裁或咨询工作人员。"
+        ) % {"due": due}
+    return _("“%(rule)s”已于 %(due)s 届满，我们已提醒工作人员尽快办理。") % {
+        "rule": str(payload.get("rule_name") or _("办理期限"))[:100],
+        "due": due,
+    }
 
 
 def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = None) -> str:
@@ -250,9 +300,14 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
             "org": org("organization", _("仲裁委员会或人民法院"))
         }
     if name == "confirm":
+        number = str(payload.get("document_number") or "")[:64]
+        if number:
+            return _("调解协议已经确认，文书编号 %(number)s。对方不履行的，您可以申请强制执行。") % {
+                "number": number
+            }
         return _("调解协议已经确认。")
     if name == "refuse_confirmation":
-        return _("调解协议没有获得确认。")
+        return _("调解协议没有获得确认。对方不履行协议的，您可以申请劳动仲裁。")
     if name == "record_fulfilment":
         amount = _money(payload.get("amount_paid"))
         if amount:
@@ -295,6 +350,8 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
         return _("调解组织已为您的案件指定调解员，调解员会与您联系。")
     if name == "acceptance_overdue":
         return _("调解组织尚未在规定时间内决定是否受理，我们已提醒其尽快处理。")
+    if name == "deadline_overdue":
+        return _deadline_overdue_sentence(payload)
     if name == "escalate_urgent":
         return _("您的案件已列为特事急诊：仲裁员、人民调解员和律师将联合会商，尽快拿出处理方案。")
     if name == "record_urgent_plan":
@@ -305,6 +362,9 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
         return _("您就同一事项提交的另一份申请已合并到本案一并办理。")
     if name == "correct_respondent":
         return _("工作人员核实并更正了被申请人（用人单位等）的信息。")
+    registered = recorded_events().get(name)
+    if registered is not None and registered.worker_sentence is not None:
+        return registered.worker_sentence(event)
     # A step added to the process later: say where the case now stands.
     return _("案件进展：%(status)s。") % {"status": WORKER_LABELS.get(event.to_state, _("已更新"))}
 
@@ -337,7 +397,10 @@ def next_steps_for(case: Case, actions: WorkerActions) -> list[str]:
             _("仲裁委员会应在收到申请之日起五日内决定是否受理，请留意短信和电话。"),
             _("请准备好身份证、劳动合同、工资记录、聊天记录等证据的原件。"),
         ],
-        S.ARBITRATION_ACCEPTED: [_("请按仲裁委员会的通知按时参加开庭。")],
+        S.ARBITRATION_ACCEPTED: [
+            _("请按仲裁委员会的通知按时参加开庭。"),
+            _("仲裁庭应在受理之日起四十五日内结束仲裁；裁决生效后对方不履行的，您可以申请强制执行。"),
+        ],
         S.REJECTED: [
             _("您可以直接申请劳动仲裁，或向其他调解组织申请调解。"),
             _("不清楚怎么办，可以拨打 12348 法律服务热线或 12333 人社服务热线咨询。"),
@@ -400,7 +463,8 @@ def worker_actions(case: Case) -> WorkerActions:
 
 def worker_view(*, case: Case, today: date | None = None) -> WorkerView:
     """The case as the worker may see it."""
-    events = [e for e in case_history(case=case) if e.transition not in WORKER_HIDDEN_EVENTS]
+    staff_only = {name for name, event in recorded_events().items() if event.worker_sentence is None}
+    events = [e for e in case_history(case=case) if e.transition not in WORKER_HIDDEN_EVENTS | staff_only]
     names = _org_names(events)
     history = [
         HistoryItem(

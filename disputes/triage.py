@@ -19,7 +19,6 @@ Every write goes through :func:`disputes.services.case_transition` or :func:`dis
 """
 
 from dataclasses import dataclass, replace
-from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,16 +32,18 @@ from organizations.selectors import scope_for
 from organizations.states import Industry, OrgType, Role
 
 from .exceptions import TransitionConflict
-from .models import Case, CaseDeadline, CaseEvent, Claim, RoutingRule, YesNoAny
+from .models import Case, Claim, RoutingRule, YesNoAny
 from .permissions import SYSTEM, can_assign_mediator, can_correct_routing
+
+# The acceptance alarm is a reminder like the others (disputes.reminders: once per case per day, through the one
+# reminder mechanism), still importable from here, where routing puts a case in front of a station.
+from .reminders import ACCEPTANCE_RULE_PREFIX, acceptance_overdue_alerts
 from .services import case_deadlines_refresh, case_event_record, case_transition
 from .states import OPEN_STATES, CaseStatus
 
 S = CaseStatus
 # The triage note when the worker's own choice was honoured (a fixed code that reports may count).
 WORKER_CHOICE = "劳动者选择"
-# DeadlineRule codes starting with this time a station's decision on acceptance.
-ACCEPTANCE_RULE_PREFIX = "station.acceptance"
 REROUTABLE_STATES = (S.SUBMITTED, S.ASSIGNED)
 ASSIGNABLE_STATES = (S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION)
 
@@ -329,50 +330,6 @@ def government_station_for(case: Case) -> Organization | None:
             return station
         region = region.parent
     return None
-
-
-# --- The acceptance alarm -------------------------------------------------------------------------------------
-def acceptance_overdue_alerts(*, today: date | None = None) -> list[int]:
-    """Record one ``acceptance_overdue`` event per case per day for every assigned case whose station has let an
-    acceptance deadline (rules coded ``station.acceptance…``) pass; the event's announcement tells the station's
-    staff (referrals). Safe to run often: the check and the write happen under the case's row lock. Returns the
-    ids of the cases alerted now."""
-    today = today or timezone.localdate()
-    overdue: dict[int, date] = {}
-    rows = CaseDeadline.objects.filter(
-        rule__code__startswith=ACCEPTANCE_RULE_PREFIX,
-        rule__is_active=True,
-        is_active=True,
-        met_at__isnull=True,
-        due_on__lt=today,
-        case__status=S.ASSIGNED,
-    ).values_list("case_id", "due_on")
-    for case_id, due_on in rows:
-        overdue[case_id] = min(due_on, overdue.get(case_id, due_on))
-    alerted = []
-    for case_id, due_on in sorted(overdue.items()):
-        if _acceptance_alert_once(case_id=case_id, today=today, due_on=due_on):
-            alerted.append(case_id)
-    return alerted
-
-
-@transaction.atomic
-def _acceptance_alert_once(*, case_id: int, today: date, due_on: date) -> bool:
-    case = Case.objects.select_for_update(of=("self",)).select_related("station").filter(pk=case_id).first()
-    if case is None or case.status != S.ASSIGNED:
-        return False
-    day = today.isoformat()
-    if CaseEvent.objects.filter(case_id=case_id, transition="acceptance_overdue", payload__day=day).exists():
-        return False
-    case_event_record(
-        case_id=case_id,
-        name="acceptance_overdue",
-        actor=SYSTEM,
-        note=_("受理期限已于 %(due)s 届满，请尽快受理、派至网点、转交或不予受理。")
-        % {"due": due_on.isoformat()},
-        payload={"day": day, "due_on": due_on, "station": case.station},
-    )
-    return True
 
 
 # --- Assigning a mediator -------------------------------------------------------------------------------------

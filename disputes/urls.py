@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import verify_views, views
 
 app_name = "disputes"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("track/withdraw/", views.track_withdraw, name="track-withdraw"),
     path("track/arbitration/", views.track_arbitration, name="track-arbitration"),
     path("track/exit/", views.track_exit, name="track-exit"),
+    path("verify/", verify_views.verify, name="verify"),
 ]

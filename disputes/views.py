@@ -40,6 +40,7 @@ from organizations.states import Industry
 
 from .evidence import evidence_check
 from .exceptions import TransitionConflict, UnknownTransition
+from .extensions import worker_panels_for
 from .intake.forms import (
     CATEGORY_HELP,
     CoworkerFormSet,
@@ -548,6 +549,7 @@ def track(request):
             "limits_text": evidence_limits_text(),
             "max_files": settings.EVIDENCE_MAX_FILES,
             "confirm_move": request.GET.get("confirm") == "move" and view.actions.move_to_government,
+            "panels": worker_panels_for(case=case),
             "move_action": MOVE_ACTION,
         },
     )

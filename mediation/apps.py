@@ -1,3 +1,8 @@
+"""Mediation: sessions, agreements and their signatures, payments followed up (the mediator's workbench).
+
+Drives cases through ``disputes.services``; never the other way round.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +10,17 @@ from django.utils.translation import gettext_lazy as _
 class MediationConfig(AppConfig):
     name = "mediation"
     verbose_name = _("调解")
+
+    def ready(self) -> None:
+        from disputes.extensions import register_recorded_event, register_worker_panel
+        from referrals.handoffs import register_packet_section
+
+        from . import tasks  # noqa: F401  (registered by name in every process)
+        from .events import EVENTS
+        from .handoff_packet import agreement_packet_section
+        from .tracking import worker_panel
+
+        for event in EVENTS:
+            register_recorded_event(event)
+        register_worker_panel(worker_panel)
+        register_packet_section(agreement_packet_section)

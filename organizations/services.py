@@ -28,6 +28,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ARBITRATOR: [*_STAFF_VIEW],
     Role.COURT_CLERK: [*_STAFF_VIEW],
     Role.LEGAL_AID: [*_STAFF_VIEW],
+    # Services that take a worker after the dispute (re-employment, counselling) work from their handoff inbox and
+    # its records (referrals.admin_aftercare, scoped to their handoffs); they open no case lists.
+    Role.EMPLOYMENT_OFFICER: ["organizations.view_organization", "organizations.view_region"],
+    Role.COUNSELLOR: ["organizations.view_organization", "organizations.view_region"],
     Role.OFFICIAL: [
         *_STAFF_VIEW,
         "organizations.view_membership",

@@ -60,3 +60,5 @@ class Role(models.TextChoices):
     COURT_CLERK = "court_clerk", _("法院书记员")
     LEGAL_AID = "legal_aid", _("法律援助工作人员")
     OFFICIAL = "official", _("主管部门工作人员")
+    EMPLOYMENT_OFFICER = "employment_officer", _("就业服务工作人员")
+    COUNSELLOR = "counsellor", _("心理咨询工作人员")

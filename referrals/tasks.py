@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import aftercare, handoffs, services
 
 _RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -25,3 +25,24 @@ def sweep_case_events() -> int:
 @shared_task(name="referrals.sweep_notifications")
 def sweep_notifications() -> int:
     return services.notifications_sweep()
+
+
+@shared_task(name="referrals.clean_up_notification_pins")
+def clean_up_notification_pins() -> int:
+    return services.notification_pins_clean_up()
+
+
+@shared_task(name="referrals.deliver_handoff", **_RETRY)
+def deliver_handoff(delivery_id: int) -> bool:
+    return handoffs.handoff_delivery_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="referrals.sweep_handoffs")
+def sweep_handoffs() -> int:
+    return handoffs.handoff_deliveries_sweep()
+
+
+@shared_task(name="referrals.aftercare_checkins")
+def aftercare_checkins() -> int:
+    """Daily: the check-ins 30 and 90 days after closure, each recorded once (referrals.aftercare)."""
+    return len(aftercare.checkins_scan())

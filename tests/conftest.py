@@ -1,6 +1,7 @@
 """Suite-wide fixtures. ``REQUIRE_SERVICES=1`` (CI) turns a missing PostgreSQL or Redis into a failure instead of
 a skip."""
 
+import importlib
 import os
 import socket
 
@@ -27,6 +28,34 @@ def require_service(name: str, host: str, port: int) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate limits and tracking lock-outs (keyed by client address) must not
+    carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def notification_rules(request):
+    """The notification rules and message templates ``referrals`` seeds in a migration, put back for transactional
+    tests: the flush after each one removes migration data (see ``deadline_rules`` in tests/browser/conftest.py),
+    and without the rules a case event would tell nobody."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("referrals.migrations.0005_seed_notification_rules").seed(apps, None)
 
 
 @pytest.fixture

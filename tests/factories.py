@@ -19,6 +19,20 @@ S = CaseStatus
 TEST_PIN = "246810"
 
 
+def _test_code(n: int) -> str:
+    """``T000-TEST``, ``T001-TEST``, … as a real code reads (four, a dash, four), however long the run: past 999
+    the three characters after the ``T`` count in base 36, so a code never grows a fifth character (which the
+    tracking form would read as another code)."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if n < 1000:
+        return f"T{n:03d}-TEST"
+    head = ""
+    for _ in range(3):
+        n, rest = divmod(n, 36)
+        head = digits[rest] + head
+    return f"T{head}-TSTX"
+
+
 class RegionFactory(DjangoModelFactory):
     class Meta:
         model = Region
@@ -80,7 +94,7 @@ class CaseFactory(DjangoModelFactory):
         model = Case
         skip_postgeneration_save = True
 
-    tracking_code = factory.Sequence(lambda n: f"T{n:03d}-TEST"[:9])
+    tracking_code = factory.Sequence(lambda n: _test_code(n))
     access_pin_hash = factory.LazyAttribute(lambda o: _pin_hash(o.tracking_code, TEST_PIN))
     status = S.SUBMITTED
     station = factory.SubFactory(OrganizationFactory)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "referrals",
     "mediation",
     "arbitration",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -77,6 +79,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions (STYLE.md)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A kept connection is checked before reuse, so the first request after the database comes back succeeds.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database costs a request at most this long, then a 503 (config.middleware), never a hang.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, lock-outs): Redis where there is one, else this process's memory (the demo) ----------
@@ -84,7 +93,7 @@ REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",  # an unreachable Redis must not turn pages into 500s
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -96,7 +105,9 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "config.client.client_ip"
 # How many reverse proxies of our own stand in front of the app (0: clients connect directly). See config/client.py.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
-RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
+# With the cache unreachable (Redis down) the limits are suspended rather than refusing every claim: filing must
+# keep working through a Redis outage (config/cache.py).
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 
 # --- Auth and sessions ----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,6 +164,13 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 PII_HASH_KEY = env("PII_HASH_KEY")
 
+# --- Statistics for officials (stats/) ------------------------------------------------------------------------
+# Cells with fewer cases than this are shown as "<N" (and their amounts, rates and days not at all), on the page,
+# in the API and in the exports, so that no person at a small employer can be singled out.
+STATS_MIN_CELL = env.int("STATS_MIN_CELL", default=5)
+# How often the beat task stats.refresh recomputes the cases changed since its last run.
+STATS_REFRESH_SECONDS = env.float("STATS_REFRESH_SECONDS", default=300.0)
+
 # --- Celery ---------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # no broker: the demo runs tasks in-process
@@ -165,7 +183,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"referrals.*": {"queue": "notifications"}}
+CELERY_TASK_ROUTES = {
+    # Exact names are matched before patterns: handoffs have their own queue and workers.
+    "referrals.deliver_handoff": {"queue": "handoffs"},
+    "referrals.sweep_handoffs": {"queue": "handoffs"},
+    "referrals.*": {"queue": "notifications"},
+}
 CELERY_TASK_QUEUES_NAMES = ["default", "notifications", "handoffs"]
 # A web request publishes with a short, bounded wait: with Redis down it fails fast and the outbox row waits for
 # the beat sweeper instead of the request hanging.
@@ -182,15 +205,69 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "referrals-sweep-events": {"task": "referrals.sweep_case_events", "schedule": 60.0},
     "referrals-sweep-notifications": {"task": "referrals.sweep_notifications", "schedule": 60.0},
+    # Hourly: the confirmation SMS's PIN is emptied from its row once a day old, like the intake receipt's.
+    "referrals-clean-up-notification-pins": {
+        "task": "referrals.clean_up_notification_pins",
+        "schedule": 3600.0,
+    },
+    "referrals-sweep-handoffs": {
+        "task": "referrals.sweep_handoffs",
+        "schedule": env.float("HANDOFF_SWEEP_SECONDS", default=10.0),
+    },
     "disputes-intake-clean-up": {"task": "disputes.intake_clean_up", "schedule": 60.0 * 60},
     # Hourly, so a missed run is caught up the same day; the service alerts each case at most once a day.
     "disputes-acceptance-overdue": {"task": "disputes.acceptance_overdue_alerts", "schedule": 60.0 * 60},
+    # The daily deadline reminders, run hourly for the same reason: each reminder is keyed, so it goes out once.
+    "disputes-deadline-reminders": {"task": "disputes.deadline_reminders", "schedule": 60.0 * 60},
+    # Daily is enough for reminders counted in days; each reminder is recorded once per key, so a rerun is a no-op.
+    "mediation-reminders": {"task": "mediation.reminders", "schedule": 60.0 * 60 * 24},
+    # Daily: each check-in after closure is recorded once per case and offset; a missed day is caught up.
+    "referrals-aftercare-checkins": {"task": "referrals.aftercare_checkins", "schedule": 60.0 * 60 * 24},
+    # Every few minutes: recompute the cases changed since the last run (the case effect keeps the figures
+    # current already; this repairs changes no service announced). stats/services.py.
+    "stats-refresh": {"task": "stats.refresh", "schedule": STATS_REFRESH_SECONDS},
 }
 # /readyz asks the workers to answer a ping only where the deployment says workers must be running.
 READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
 
+# --- Handoffs between organizations (referrals/handoffs.py, docs/outbox.md) -----------------------------------
+# How long a delivery task may hold a row before the sweeper takes it back (its worker is presumed dead).
+HANDOFF_LEASE_SECONDS = env.int("HANDOFF_LEASE_SECONDS", default=120)
+HANDOFF_MAX_ATTEMPTS = env.int("HANDOFF_MAX_ATTEMPTS", default=8)
+HANDOFF_RETRY_BASE_SECONDS = env.float("HANDOFF_RETRY_BASE_SECONDS", default=30.0)
+# Leases run out this many times (the task killed each time): a dead letter instead of a loop.
+HANDOFF_MAX_LAPSES = env.int("HANDOFF_MAX_LAPSES", default=3)
+
+# --- Mediation ------------------------------------------------------------------------------------------------
+# How many days before an instalment of a mediation agreement falls due its reminder goes out.
+MEDIATION_PAYMENT_REMINDER_DAYS = env.int("MEDIATION_PAYMENT_REMINDER_DAYS", default=3)
+
+# --- Legal aid and aftercare (referrals/legal_aid.py, referrals/aftercare.py) ----------------------------------
+# 法律援助法 Art. 43: the centre decides within 7 days of the application and assigns a lawyer within 3 days of
+# granting aid; Art. 44: aid starts first when a deadline of the case is this many days away or less. The law says
+# days (calendar, the last day moved past a holiday); a locality that counts working days sets "working".
+LEGAL_AID_DECISION_DAYS = env.int("LEGAL_AID_DECISION_DAYS", default=7)
+LEGAL_AID_ASSIGN_DAYS = env.int("LEGAL_AID_ASSIGN_DAYS", default=3)
+LEGAL_AID_DAY_TYPE = env("LEGAL_AID_DAY_TYPE", default="calendar")
+LEGAL_AID_FAST_TRACK_DAYS = env.int("LEGAL_AID_FAST_TRACK_DAYS", default=7)
+# Days after closure at which the worker is asked how they are; a case closed longer ago than the offset plus the
+# grace is not asked any more (a scan that missed days catches up, an old archive is not flooded).
+AFTERCARE_CHECKIN_DAYS = env.list("AFTERCARE_CHECKIN_DAYS", cast=int, default=[30, 90])
+AFTERCARE_CHECKIN_GRACE_DAYS = env.int("AFTERCARE_CHECKIN_GRACE_DAYS", default=14)
+
 # --- Notifications --------------------------------------------------------------------------------------------
+# referrals.sms.ConsoleSmsBackend (logs, number masked) or referrals.sms.AliyunSmsBackend (dysmsapi SendSms).
 SMS_BACKEND = env("SMS_BACKEND", default="referrals.sms.ConsoleSmsBackend")
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", default="")
+# A generic template whose one parameter ``content`` carries the whole text.
+SMS_ALIYUN_TEMPLATE_CODE = env("SMS_ALIYUN_TEMPLATE_CODE", default="")
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_TIMEOUT_SECONDS = env.float("SMS_ALIYUN_TIMEOUT_SECONDS", default=10.0)
+# SMS due in these hours wait for their end (the filing's confirmation with the PIN excepted); empty: none.
+SMS_QUIET_HOURS = env("SMS_QUIET_HOURS", default="21:00-08:00")
+SMS_QUIET_HOURS_TIME_ZONE = env("SMS_QUIET_HOURS_TIME_ZONE", default="Asia/Shanghai")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OneStop <noreply@onestop.invalid>")
 
@@ -222,6 +299,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files: no CDN, works offline and under a strict CSP
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("status", "kind") across components get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "HandoffStatusEnum": "referrals.states.HandoffStatus",
+        "HandoffKindEnum": "referrals.states.HandoffKind",
+        "HandoffDeliveryStatusEnum": "referrals.states.DeliveryStatus",
+    },
 }
 
 # --- Logging: no personal data is ever passed to a logger (values are masked before they get here) -----------

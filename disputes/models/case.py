@@ -22,6 +22,7 @@ from ..pii import EncryptedCharField, mask_id_number, mask_phone
 from ..states import (
     BEFORE_AGREEMENT_STATES,
     OPEN_STATES,
+    TERMINAL_STATES,
     WORKER_LABELS,
     CaseStatus,
     Category,
@@ -30,6 +31,17 @@ from ..states import (
 )
 
 S = CaseStatus
+
+
+def closed_rank() -> models.Case:
+    """0 for an open case, 1 for a finished one (rejected, withdrawn, closed): the staff lists sort open cases
+    first with it, and the index ``case_mediator_open_due`` is built on this very expression."""
+    # status = … OR status = …, not status IN (…): PostgreSQL prints an IN list back (pg_get_indexdef) in a form
+    # that, parsed again (the bulk loader rebuilds indexes from their definitions), no longer matches the query.
+    finished = models.Q()
+    for state in TERMINAL_STATES:
+        finished |= models.Q(status=state)
+    return models.Case(models.When(finished, then=models.Value(1)), default=models.Value(0))
 
 
 def at_industry_station(case) -> bool:
@@ -42,6 +54,24 @@ def at_industry_station(case) -> bool:
         return True
     parent = station.parent if station.type == OrgType.BRANCH_OUTLET and station.parent_id else None
     return parent is not None and parent.type == OrgType.INDUSTRY_STATION
+
+
+def award_enforceable(case) -> bool:
+    """An arbitration award has been recorded for the case and has taken effect (a final award on the day it is
+    made; a non-final one when the period to sue has passed, LDMAL Arts. 47-50), so the worker may apply for its
+    enforcement. The award is kept by the arbitration app as ``case.award`` (a reverse one-to-one); reading it is
+    the only query, and nothing is written."""
+    award = getattr(case, "award", None) if case.pk is not None else None
+    if award is None:
+        return False
+    effective_on = getattr(award, "effective_on", None)
+    return effective_on is not None and effective_on <= timezone.localdate()
+
+
+def may_apply_for_enforcement(case, user) -> bool:
+    """The worker (the applicant), or the staff who may follow up the agreement recording the worker's
+    application (disputes.permissions.can_follow_up_agreement)."""
+    return user is perm.WORKER or perm.can_follow_up_agreement(case, user)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -161,6 +191,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Kept by the database, never by Python: a trigger on disputes_casedeadline (migration 0013) sets it to the
+    # nearest due date of the case's active, unmet deadlines (None: none), so the staff lists sort and filter by
+    # it through an index instead of computing it for every case in scope.
+    next_due_on = models.DateField(_("最近期限"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("劳动争议案件")
@@ -176,6 +210,25 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["worker_phone_hash"], name="case_worker_phone_hash"),
             models.Index(fields=["employer_key"], name="case_employer_key"),
             models.Index(fields=["employer_credit_code"], name="case_employer_credit_code"),
+            # The workbench (disputes.admin), read in index order: a mediator's 我的案件 (open cases first, the
+            # nearest deadline first, then the newest), any list sorted by the nearest deadline, and the industry
+            # filter in the default newest-first order.
+            models.Index(
+                "mediator",
+                closed_rank(),
+                "next_due_on",
+                models.F("id").desc(),
+                name="case_mediator_open_due",
+            ),
+            models.Index("next_due_on", models.F("id").desc(), name="case_next_due"),
+            models.Index(
+                models.F("next_due_on").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="case_next_due_desc",
+            ),
+            models.Index(fields=["industry", "created_at"], name="case_industry_created"),
+            # stats.refresh (beat) reads the cases changed since its last run.
+            models.Index(fields=["updated_at"], name="case_updated_at"),
         ]
 
     def __str__(self) -> str:
@@ -345,12 +398,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def record_fulfilment(self, *, amount_paid: Decimal) -> None:
         self.amount_paid = amount_paid
 
+    # Enforcement of a confirmed agreement, or of an arbitration award the employer has not paid (LDMAL Art. 51).
+    # The worker applies (tracking page, or their legal-aid lawyer for them); the station's staff or the court
+    # may record an application made on paper.
     @transition(
         field=status,
         source=S.CONFIRMED,
         target=S.ENFORCEMENT,
         conditions=[cond.has_handling_org],
-        permission=perm.can_follow_up_agreement,
+        permission=may_apply_for_enforcement,
+        custom={"label": _("移送强制执行")},
+    )
+    @transition(
+        field=status,
+        source=S.ARBITRATION_ACCEPTED,
+        target=S.ENFORCEMENT,
+        conditions=[cond.has_handling_org, award_enforceable],
+        permission=may_apply_for_enforcement,
         custom={"label": _("移送强制执行")},
     )
     def open_enforcement(self, *, court: Organization, enforcement_number: str = "") -> None:

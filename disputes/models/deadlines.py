@@ -98,6 +98,10 @@ class HolidayNoticeDay(models.Model):
 
 
 class CaseDeadline(models.Model):
+    """One legal deadline of a case. The database keeps ``Case.next_due_on`` equal to the nearest ``due_on`` of
+    the case's active, unmet rows: a trigger on this table (migration 0013) recomputes it on every insert, update
+    and delete, whoever writes the rows."""
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     rule = models.ForeignKey(DeadlineRule, on_delete=models.PROTECT, related_name="+")
     starts_on = models.DateField(_("起算日"))

@@ -266,8 +266,9 @@ def test_placeholders_fill_in_english():
 
     with translation.override("en"):
         assert gettext("已超期 %(n)d 天") % {"n": 3} == "3 day(s) overdue"
-        assert gettext("案件 %(code)s：%(step)s") % {"code": "AB23-CD45", "step": "Accept"} == (
-            "Case AB23-CD45: Accept"
+        params = {"kind": "Legal aid", "code": "AB23-CD45", "org": "Station A"}
+        assert gettext("新的移交：%(kind)s，案件 %(code)s，来自%(org)s。") % params == (
+            "New handoff: Legal aid, case AB23-CD45, from Station A."
         )
         assert (
             ngettext("有 %(n)s 处需要修改", "有 %(n)s 处需要修改", 1) % {"n": 1} == "1 item needs correcting"

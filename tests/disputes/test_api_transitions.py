@@ -165,7 +165,11 @@ def test_the_whole_road_from_mediation_to_close(in_mediation, directory):
         response = client.post(url(in_mediation, name), body, format="json")
         assert response.status_code == 200, (name, response.content)
         assert response.json()["status"] == status
-    assert [e.transition for e in CaseEvent.objects.filter(case=in_mediation)] == [s[1] for s in steps]
+    # Each step's transition, in order (the upper apps may add history rows of their own between them, such as
+    # the commission's receipt of the filing).
+    names = {s[1] for s in steps}
+    history = [e.transition for e in CaseEvent.objects.filter(case=in_mediation) if e.transition in names]
+    assert history == [s[1] for s in steps]
 
 
 def test_refer_to_arbitration_needs_the_workers_consent(assigned, mediator, directory):

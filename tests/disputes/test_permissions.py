@@ -98,7 +98,8 @@ SCENARIOS = [
     ),
     ("record_fulfilment", S.AGREEMENT_REACHED, "station", None, None, MEDIATORS),
     ("record_fulfilment", S.CONFIRMED, "station", "court", None, MEDIATORS | {"court_clerk"}),
-    ("open_enforcement", S.CONFIRMED, "station", "court", None, MEDIATORS | {"court_clerk"}),
+    # The worker applies for enforcement; staff may record an application made on paper.
+    ("open_enforcement", S.CONFIRMED, "station", "court", None, MEDIATORS | {"court_clerk", "worker"}),
     ("close_enforcement", S.ENFORCEMENT, "station", "court", None, {"court_clerk", "superuser"}),
     ("close", S.FULFILLED, "station", None, None, MEDIATORS),
     ("refer_to_arbitration", S.SUBMITTED, "station", None, None, MEDIATORS | {"worker"}),
@@ -208,6 +209,8 @@ def test_worker_may_only_withdraw_go_to_arbitration_and_leave_an_industry_statio
         expected.add("refer_to_arbitration")
     if state in (S.ASSIGNED, S.ACCEPTED, S.IN_MEDIATION):
         expected.add("move_to_government_station")
+    if state == S.CONFIRMED:
+        expected.add("open_enforcement")  # the worker applies for enforcement of the confirmed agreement
     assert allowed == expected
 
 

@@ -44,7 +44,8 @@ EXPECTED = {
     "confirm": ({S.CONFIRMATION_REQUESTED}, S.CONFIRMED),
     "refuse_confirmation": ({S.CONFIRMATION_REQUESTED}, S.AGREEMENT_REACHED),
     "record_fulfilment": ({S.AGREEMENT_REACHED, S.CONFIRMED}, S.FULFILLED),
-    "open_enforcement": ({S.CONFIRMED}, S.ENFORCEMENT),
+    # A confirmed agreement, or an award in effect that is not paid (its condition: arbitration's award row).
+    "open_enforcement": ({S.CONFIRMED, S.ARBITRATION_ACCEPTED}, S.ENFORCEMENT),
     "close_enforcement": ({S.ENFORCEMENT}, S.CLOSED),
     "close": ({S.FULFILLED}, S.CLOSED),
     # Mediation is optional (LDMAL Art. 5): every state before an agreement offers arbitration.

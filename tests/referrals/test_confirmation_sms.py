@@ -1,4 +1,5 @@
-"""The filing's confirmation SMS carries the tracking code and PIN; the PIN is kept (encrypted) one day only."""
+"""The filing's confirmation SMS carries the tracking code and PIN; the PIN is kept (encrypted) one day only, in the
+receipt and in the SMS's row alike."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from disputes.intake.services import intake_clean_up, intake_pin_for, intake_sub
 from disputes.models import Case, IntakeReceipt
 from disputes.permissions import WORKER
 from referrals.models import Notification
+from referrals.services import notification_pins_clean_up
 from referrals.states import NotificationChannel
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +38,7 @@ def test_the_confirmation_sms_gives_the_code_and_pin(django_capture_on_commit_ca
     filed = _file(django_capture_on_commit_callbacks)
     sms = Notification.objects.get(case_id=filed.case_id, channel=NotificationChannel.SMS)
     assert filed.tracking_code in sms.body and filed.pin in sms.body
+    assert sms.carries_pin  # hidden from staff, exempt from quiet hours, emptied after a day
     with connection.cursor() as cursor:
         cursor.execute("SELECT body FROM referrals_notification WHERE id = %s", [sms.pk])
         assert filed.pin not in cursor.fetchone()[0]  # encrypted at rest
@@ -49,3 +52,8 @@ def test_after_a_day_the_pin_exists_nowhere(django_capture_on_commit_callbacks):
     assert intake_clean_up(now=timezone.now() + timedelta(days=1, minutes=1)) == (1, 0)
     assert IntakeReceipt.objects.get(pk=case.receipt_id).answer == ""
     assert intake_pin_for(case=case) is None
+    # ...nor in the confirmation SMS's row (referrals.clean_up_notification_pins, hourly).
+    assert notification_pins_clean_up(now=timezone.now() + timedelta(hours=23)) == 0
+    assert notification_pins_clean_up(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
+    sms = Notification.objects.get(case=case, channel=NotificationChannel.SMS)
+    assert sms.body == ""

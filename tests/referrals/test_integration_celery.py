@@ -2,17 +2,12 @@
 process whose broker is down still answers at once and loses nothing."""
 
 import json
-import os
 import subprocess
 import sys
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 
 from config.celery import app as celery_app
 from disputes.models import Case, CaseEvent
@@ -22,77 +17,14 @@ from referrals import services
 from referrals.models import EventDispatch, Notification
 from referrals.states import NotificationStatus
 
-from ..conftest import require_service
+from .conftest import ROOT, subprocess_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def _subprocess_env(**overrides) -> dict:
-    db = settings.DATABASES["default"]
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        CELERY_TASK_ALWAYS_EAGER="0",
-    )
-    env.update(overrides)
-    return env
-
-
 @pytest.fixture
-def redis_broker(postgres):
-    if not settings.REDIS_URL:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("REDIS_URL is not set")
-        pytest.skip("REDIS_URL is not set")
-    require_service("Redis", "127.0.0.1", 6379)
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("default", "notifications", "handoffs")  # stale messages of an earlier run
-    celery_app.conf.task_always_eager = False
-    yield client
-    celery_app.conf.task_always_eager = True
-
-
-@pytest.fixture
-def worker(redis_broker, tmp_path):
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default,notifications,handoffs",
-                "--pool",
-                "solo",
-                "-n",
-                f"itest-{uuid.uuid4().hex[:8]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=_subprocess_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text():
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
-            time.sleep(0.2)
-        yield log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+def worker(redis_broker, spawn):
+    return spawn.worker(subprocess_env()).log
 
 
 def _file_a_claim() -> Case:
@@ -142,7 +74,7 @@ def test_with_the_broker_down_a_claim_is_filed_at_once_and_swept_later(redis_bro
         capture_output=True,
         text=True,
         timeout=60,
-        env=_subprocess_env(REDIS_URL="redis://127.0.0.1:1/0"),  # nothing listens on port 1
+        env=subprocess_env(REDIS_URL="redis://127.0.0.1:1/0"),  # nothing listens on port 1
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])

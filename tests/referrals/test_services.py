@@ -18,6 +18,12 @@ from ..factories import case_in_state
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_quiet_hours(settings):
+    # These tests run at any hour; quiet hours have their own (tests/referrals/test_notifications_quiet_hours.py).
+    settings.SMS_QUIET_HOURS = ""
+
+
 def _triaged(directory, django_capture_on_commit_callbacks):
     case = case_in_state("submitted")
     with django_capture_on_commit_callbacks(execute=True):
