@@ -232,3 +232,25 @@ def test_a_template_names_only_known_placeholders():
 )
 def test_rendering_never_fails(body, expected):
     assert services.message_render(body, {"code": "AB12-CD34", "step": "受理"}) == expected
+
+
+def test_an_overdue_deadline_tells_the_station_even_without_a_mediator(
+    directory, django_capture_on_commit_callbacks
+):
+    from disputes.reminders import reminder_record_once
+
+    case = case_in_state("assigned", station=directory.station, mediator=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminder_record_once(
+            case_id=case.pk,
+            key="acceptance:overdue:test",
+            name="deadline_overdue",
+            payload={"rule": "acceptance"},
+        )
+    told = set(
+        Notification.objects.filter(case=case, channel=NotificationChannel.IN_APP).values_list(
+            "recipient_user__username", flat=True
+        )
+    )
+    assert {"admin_a", "mediator_a"} <= told
+    assert "mediator_b" not in told
