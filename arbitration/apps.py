@@ -15,6 +15,7 @@ class ArbitrationConfig(AppConfig):
         from disputes import extensions
         from disputes.confirmation import register_agreement_facts
 
+        from .desks import arbitration_desks
         from .events import EVENTS
         from .selectors import mediation_agreement_facts
         from .services import confirmation_filed_on_case_event
@@ -25,6 +26,7 @@ class ArbitrationConfig(AppConfig):
         # The filing of an agreement starts the commission's or court's decision period, in its transaction.
         extensions.register_case_effect(confirmation_filed_on_case_event)
         extensions.register_worker_panel(worker_panel)
+        extensions.register_staff_desk(arbitration_desks)  # the case page links the queue where it is decided
         # The filing checks learn the agreement's effective moment and payment-only term from mediation's record.
         register_agreement_facts(mediation_agreement_facts)
 

@@ -34,6 +34,7 @@ from organizations.states import OrgType, Role
 
 from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_state
 from .exceptions import TransitionConflict, UnknownTransition
+from .extensions import staff_desks_for
 from .forms import TRANSITION_FORMS, OrgCodeField
 from .intake.forms import CATEGORY_HELP, ClaimForm, stations_taking_claims
 from .intake.services import intake_notices, intake_submit
@@ -648,6 +649,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             "case_deadlines": deadlines,
             "case_history": history,
             "case_transitions": transitions,
+            "case_desks": staff_desks_for(case=case, user=request.user),
             "status_label": case.get_status_display(),
             "worker_status_label": case.status_for_worker,
             **(extra_context or {}),
@@ -677,7 +679,7 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         case_url = reverse("admin:disputes_case_change", args=[case.pk])
         label = transition_labels().get(name, name)
         try:
-            transition_guard(case=case, name=name, actor=request.user)
+            transition_guard(case=case, name=name, actor=request.user, generic=True)
         except UnknownTransition:
             raise Http404(gettext("没有这个操作。")) from None
         except TransitionConflict as exc:

@@ -12,6 +12,9 @@ registers its callables once, in its ``AppConfig.ready``; nothing else registers
 - **Recorded events** are history rows that upper apps write through
   :func:`disputes.services.case_event_record` without changing the state (a handoff accepted, an agreement
   signed): each has a staff label and, unless it is for staff only, the sentence the worker reads.
+- **Staff desks** are the pages of upper apps where a case's desk transitions are done (the mediation desk, the
+  commission's and the court's queues): a callable gets the case and the user and returns the links to show on
+  the staff case page, each a ``(label, url)`` pair.
 - **Worker panels** add a section to the worker's tracking page (``/track/``): a callable gets the opened case and
   returns ``None`` (nothing to show) or a :class:`WorkerPanel` with a template and its context.
 
@@ -42,7 +45,10 @@ class RecordedEvent:
     worker_sentence: Callable[..., str] | None = None  # sentence(event) -> str; None: hidden from the worker
 
 
+StaffDesk = Callable[..., "list[tuple[str, str]]"]  # desk(*, case, user) -> [(label, url), ...]
+
 _case_effects: list[CaseEffect] = []
+_staff_desks: list[StaffDesk] = []
 _recorded_events: dict[str, RecordedEvent] = {}
 _worker_panels: list[WorkerPanelFactory] = []
 
@@ -55,6 +61,15 @@ def register_case_effect(effect: CaseEffect) -> None:
 def register_worker_panel(panel: WorkerPanelFactory) -> None:
     if panel not in _worker_panels:
         _worker_panels.append(panel)
+
+
+def register_staff_desk(desk: StaffDesk) -> None:
+    if desk not in _staff_desks:
+        _staff_desks.append(desk)
+
+
+def staff_desks_for(*, case, user) -> list[tuple[str, str]]:
+    return [link for desk in _staff_desks for link in desk(case=case, user=user)]
 
 
 def register_recorded_event(event: RecordedEvent) -> None:

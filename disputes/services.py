@@ -232,9 +232,26 @@ def case_create(
 
 
 # --- Transitions ---------------------------------------------------------------------------------------------
-def transition_guard(*, case: Case, name: str, actor) -> None:
+def transition_desk(name: str) -> str:
+    """Where a *desk* transition is done, or "" for a generic one.
+
+    A desk transition (``custom["desk"]`` on the transition) belongs to a service of an upper app that does more
+    than change the state: recording an agreement needs both parties' signatures (mediation), confirming or
+    refusing one, accepting or declining an arbitration and ending enforcement issue documents and records
+    (arbitration). Those services run the transition through :func:`case_transition`; the generic paths (the
+    admin's buttons, ``POST /api/v1/cases/{id}/transitions/{name}/``) refuse it with this text, so the state never
+    moves without what the law attaches to the step.
+    """
+    for transition in Case._meta.get_field("status").get_all_transitions(Case):
+        if transition.name == name:
+            return str(transition.custom.get("desk", ""))
+    return ""
+
+
+def transition_guard(*, case: Case, name: str, actor, generic: bool = False) -> None:
     """Raise unless ``actor`` may run ``name`` on ``case`` as it is now, in the order the API answers:
-    an unknown name (404), a state or condition that does not allow it (409), then permission (403).
+    an unknown name (404), a state or condition that does not allow it (409), then permission (403), then, on a
+    ``generic`` path, a desk transition (409, saying where it is done: :func:`transition_desk`).
     Views call it before validating input, so a wrong state is reported as such whatever the payload."""
     if name not in transition_names():
         raise UnknownTransition(name)
@@ -248,6 +265,8 @@ def transition_guard(*, case: Case, name: str, actor) -> None:
         )
     if not has_transition_perm(method, actor):
         raise PermissionDenied(_("您没有权限对该案件执行此操作。"))
+    if generic and (desk := transition_desk(name)):
+        raise TransitionConflict(name=name, current_state=case.status, current_label=label, reason=desk)
 
 
 @transaction.atomic
@@ -325,8 +344,9 @@ def case_event_record(
 
 
 def available_transitions(*, case: Case, user) -> list[str]:
-    """The transitions ``user`` may run on ``case`` now (state, conditions and permission)."""
-    return [t.name for t in case.get_available_user_status_transitions(user)]
+    """The transitions ``user`` may run on ``case`` now through the generic paths (state, conditions and
+    permission; desk transitions are done at their desks: :func:`transition_desk`)."""
+    return [t.name for t in case.get_available_user_status_transitions(user) if not t.custom.get("desk")]
 
 
 # --- Deadlines -----------------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ class MediationConfig(AppConfig):
     verbose_name = _("调解")
 
     def ready(self) -> None:
-        from disputes.extensions import register_recorded_event, register_worker_panel
+        from disputes.extensions import register_recorded_event, register_staff_desk, register_worker_panel
         from referrals.handoffs import register_packet_section
 
         from . import tasks  # noqa: F401  (registered by name in every process)
+        from .desks import mediation_desk
         from .events import EVENTS
         from .handoff_packet import agreement_packet_section
         from .tracking import worker_panel
@@ -23,4 +24,5 @@ class MediationConfig(AppConfig):
         for event in EVENTS:
             register_recorded_event(event)
         register_worker_panel(worker_panel)
+        register_staff_desk(mediation_desk)  # the case page links the desk where agreements are recorded
         register_packet_section(agreement_packet_section)

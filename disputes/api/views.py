@@ -217,7 +217,7 @@ class CaseTransitionApi(APIView):
     )
     def post(self, request, case_id: int, name: str):
         case = case_get_visible(user=request.user, case_id=case_id)
-        transition_guard(case=case, name=name, actor=request.user)
+        transition_guard(case=case, name=name, actor=request.user, generic=True)
         data = request.data
         if not isinstance(data, dict):
             raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})

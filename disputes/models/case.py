@@ -337,7 +337,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=S.IN_MEDIATION,
         target=S.AGREEMENT_REACHED,
         permission=perm.can_mediate,
-        custom={"label": _("达成调解协议")},
+        custom={
+            "label": _("达成调解协议"),
+            "desk": _("调解协议在案件的调解工作台起草，劳动者和用人单位双方签字后自动生效。"),
+        },
     )
     def record_agreement(self, *, amount_agreed: Decimal) -> None:
         self.amount_agreed = amount_agreed
@@ -370,7 +373,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=S.CONFIRMED,
         conditions=[cond.has_handling_org],
         permission=perm.can_review_confirmation,
-        custom={"label": _("确认调解协议")},
+        custom={
+            "label": _("确认调解协议"),
+            "desk": _(
+                "仲裁审查确认在仲裁委员会的审查队列办理，司法确认在法院的确认队列办理：确认时出具文书。"
+            ),
+        },
     )
     def confirm(self, *, document_number: str) -> None:
         pass
@@ -381,7 +389,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=S.AGREEMENT_REACHED,
         conditions=[cond.has_handling_org],
         permission=perm.can_review_confirmation,
-        custom={"label": _("不予确认")},
+        custom={
+            "label": _("不予确认"),
+            "desk": _("不予确认在仲裁委员会的审查队列或法院的确认队列办理：须出具不予确认的文书。"),
+        },
     )
     def refuse_confirmation(self, *, reason: str) -> None:
         self.outcome_note = reason
@@ -415,7 +426,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=S.ENFORCEMENT,
         conditions=[cond.has_handling_org, award_enforceable],
         permission=may_apply_for_enforcement,
-        custom={"label": _("移送强制执行")},
+        custom={
+            "label": _("移送强制执行"),
+            "desk": _("强制执行由劳动者在查询页面申请，或由法律援助律师代为申请，法院在执行队列登记。"),
+        },
     )
     def open_enforcement(self, *, court: Organization, enforcement_number: str = "") -> None:
         self.handling_org = court
@@ -425,7 +439,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=S.ENFORCEMENT,
         target=S.CLOSED,
         permission=perm.can_enforce,
-        custom={"label": _("执行终结")},
+        custom={"label": _("执行终结"), "desk": _("执行终结在法院的执行队列办理：先记录执行到位的金额。")},
     )
     def close_enforcement(self, *, amount_recovered: Decimal) -> None:
         self.amount_paid = amount_recovered
@@ -456,7 +470,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=S.ARBITRATION_ACCEPTED,
         conditions=[cond.has_handling_org],
         permission=perm.can_arbitrate,
-        custom={"label": _("仲裁立案")},
+        custom={
+            "label": _("仲裁立案"),
+            "desk": _("仲裁立案在仲裁委员会的仲裁案件队列办理：立案时出具受理通知书。"),
+        },
     )
     def accept_arbitration(self, *, arbitration_number: str) -> None:
         pass
@@ -467,7 +484,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         target=S.CLOSED,
         conditions=[cond.has_handling_org],
         permission=perm.can_arbitrate,
-        custom={"label": _("仲裁不予受理")},
+        custom={
+            "label": _("仲裁不予受理"),
+            "desk": _("不予受理在仲裁委员会的仲裁案件队列办理：须出具不予受理通知书。"),
+        },
     )
     def decline_arbitration(self, *, reason: str) -> None:
         self.outcome_note = reason
@@ -477,7 +497,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=S.ARBITRATION_ACCEPTED,
         target=S.CLOSED,
         permission=perm.can_arbitrate,
-        custom={"label": _("仲裁结案")},
+        custom={"label": _("仲裁结案"), "desk": _("仲裁结案在仲裁委员会的仲裁案件队列办理：先记录裁决。")},
     )
     def close_arbitration(
         self, *, outcome: str, amount_awarded: Decimal | None = None, is_final: bool = False

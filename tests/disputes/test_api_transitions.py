@@ -53,6 +53,11 @@ def in_mediation(directory):
 
 
 @pytest.fixture
+def agreed(directory):
+    return case_in_state(S.AGREEMENT_REACHED, station=directory.station)
+
+
+@pytest.fixture
 def mediator(directory):
     return as_user(directory.staff["mediator"])
 
@@ -94,16 +99,50 @@ def test_accept_names_the_mediator_by_username(assigned, station_admin, director
     assert CaseEvent.objects.get(case=assigned).payload == {"mediator": "mediator_a"}
 
 
-def test_a_form_encoded_body_works_too(in_mediation, mediator):
-    response = mediator.post(url(in_mediation, "record_agreement"), {"amount_agreed": "6000.50"})
+def test_a_form_encoded_body_works_too(agreed, mediator):
+    response = mediator.post(url(agreed, "record_fulfilment"), {"amount_paid": "6000.50"})
     assert response.status_code == 200
-    assert Case.objects.get(pk=in_mediation.pk).amount_agreed == Decimal("6000.50")
+    assert Case.objects.get(pk=agreed.pk).amount_paid == Decimal("6000.50")
 
 
-def test_an_amount_may_be_a_json_number(in_mediation, mediator):
-    response = mediator.post(url(in_mediation, "record_agreement"), {"amount_agreed": 6000}, format="json")
+def test_an_amount_may_be_a_json_number(agreed, mediator):
+    response = mediator.post(url(agreed, "record_fulfilment"), {"amount_paid": 6000}, format="json")
     assert response.status_code == 200
-    assert response.json()["amount_agreed"] == "6000.00"
+    assert response.json()["amount_paid"] == "6000.00"
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "name", "body", "where"),
+    [
+        ("mediator", S.IN_MEDIATION, "record_agreement", {"amount_agreed": "6000"}, "签字"),
+        ("arbitrator", S.CONFIRMATION_REQUESTED, "confirm", {"document_number": "1"}, "出具文书"),
+        (
+            "arbitrator",
+            S.REFERRED_TO_ARBITRATION,
+            "accept_arbitration",
+            {"arbitration_number": "1"},
+            "受理通知书",
+        ),
+    ],
+)
+def test_a_desk_step_is_refused_on_the_generic_path_with_where_it_is_done(
+    directory, who, state, name, body, where
+):
+    """Recording an agreement needs both signatures, a confirmation or an acceptance issues a document: the
+    state never moves on the generic path without what the law attaches to the step."""
+    case = case_in_state(state, station=directory.station, region=directory.north)
+    if state == S.CONFIRMATION_REQUESTED:
+        Case.objects.filter(pk=case.pk).update(handling_org=directory.commission)
+    if state == S.REFERRED_TO_ARBITRATION:
+        Case.objects.filter(pk=case.pk).update(handling_org=directory.commission)
+    before = snapshot(case)
+    client = as_user(directory.staff[who])
+    detail = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert name not in detail["available_transitions"]
+    response = client.post(url(case, name), body, format="json")
+    assert response.status_code == 409, response.content
+    assert where in response.json()["detail"]
+    assert snapshot(case) == before
 
 
 def test_a_station_admin_transfers_a_case_to_another_station(assigned, station_admin):
@@ -149,19 +188,29 @@ def test_reject_takes_a_reason_code(assigned, station_admin):
 def test_the_whole_road_from_mediation_to_close(in_mediation, directory):
     mediator = as_user(directory.staff["mediator"])
     arbitrator = as_user(directory.staff["arbitrator"])
+    # The desk steps (both signatures, the commission's decision) are run as their desks run them.
+    desk = {
+        "record_agreement": (directory.staff["mediator"], {"amount_agreed": Decimal("6000.00")}),
+        "confirm": (directory.staff["arbitrator"], {"document_number": "示仲审字〔2026〕1号"}),
+    }
     steps = [
-        (mediator, "record_agreement", {"amount_agreed": "6000.00"}, "agreement_reached"),
+        (mediator, "record_agreement", {}, "agreement_reached"),
         (
             mediator,
             "request_confirmation",
             {"route": "arbitration_review", "organization": "arb"},
             "confirmation_requested",
         ),
-        (arbitrator, "confirm", {"document_number": "示仲审字〔2026〕1号"}, "confirmed"),
+        (arbitrator, "confirm", {}, "confirmed"),
         (mediator, "record_fulfilment", {"amount_paid": "6000.00"}, "fulfilled"),
         (mediator, "close", {}, "closed"),
     ]
     for client, name, body, status in steps:
+        if name in desk:
+            actor, payload = desk[name]
+            case_transition(case_id=in_mediation.pk, name=name, actor=actor, payload=payload)
+            assert Case.objects.get(pk=in_mediation.pk).status == status
+            continue
         response = client.post(url(in_mediation, name), body, format="json")
         assert response.status_code == 200, (name, response.content)
         assert response.json()["status"] == status
@@ -184,11 +233,7 @@ def test_refer_to_arbitration_needs_the_workers_consent(assigned, mediator, dire
     )
     assert response.status_code == 200
     assert response.json()["status"] == "referred_to_arbitration"
-    response = as_user(directory.staff["arbitrator"]).post(
-        url(assigned, "accept_arbitration"), {"arbitration_number": "示劳人仲案字〔2026〕8号"}, format="json"
-    )
-    assert response.status_code == 200
-    assert response.json()["status"] == "arbitration_accepted"
+    assert "accept_arbitration" not in response.json()["available_transitions"]  # the commission's desk
 
 
 # --- Refusals -----------------------------------------------------------------------------------------------
@@ -313,10 +358,10 @@ def test_anonymous_is_a_401(assigned):
         ("station_admin", S.ASSIGNED, "dispatch_to_branch", {"branch": "station-b"}, "branch"),
         ("station_admin", S.ASSIGNED, "reject", {"reason": "bored"}, "reason"),
         ("station_admin", S.ASSIGNED, "accept", {"mediator": "mediator_b"}, "mediator"),
-        ("mediator", S.IN_MEDIATION, "record_agreement", {"amount_agreed": "abc"}, "amount_agreed"),
-        ("mediator", S.IN_MEDIATION, "record_agreement", {"amount_agreed": "-5"}, "amount_agreed"),
-        ("mediator", S.IN_MEDIATION, "record_agreement", {"amount_agreed": "1.234"}, "amount_agreed"),
-        ("mediator", S.IN_MEDIATION, "record_agreement", {}, "amount_agreed"),
+        ("mediator", S.AGREEMENT_REACHED, "record_fulfilment", {"amount_paid": "abc"}, "amount_paid"),
+        ("mediator", S.AGREEMENT_REACHED, "record_fulfilment", {"amount_paid": "-5"}, "amount_paid"),
+        ("mediator", S.AGREEMENT_REACHED, "record_fulfilment", {"amount_paid": "1.234"}, "amount_paid"),
+        ("mediator", S.AGREEMENT_REACHED, "record_fulfilment", {}, "amount_paid"),
         ("mediator", S.IN_MEDIATION, "record_failure", {"note": ""}, "note"),
         ("mediator", S.IN_MEDIATION, "withdraw", {"note": "x" * 2001}, "note"),
         (
@@ -355,35 +400,31 @@ def test_a_bad_payload_is_a_400_with_chinese_field_errors_and_nothing_written(
 
 
 @pytest.mark.parametrize("body", ["{not json", "[1, 2", ""])
-def test_malformed_json_is_a_400_and_nothing_written(in_mediation, mediator, body):
-    before = snapshot(in_mediation)
-    response = mediator.post(
-        url(in_mediation, "record_agreement"), data=body, content_type="application/json"
-    )
+def test_malformed_json_is_a_400_and_nothing_written(agreed, mediator, body):
+    before = snapshot(agreed)
+    response = mediator.post(url(agreed, "record_fulfilment"), data=body, content_type="application/json")
 
     assert response.status_code == 400
     data = response.json()
     assert CJK.search(data["detail"])
-    assert snapshot(in_mediation) == before
+    assert snapshot(agreed) == before
 
 
-@pytest.mark.parametrize("body", ['[{"amount_agreed": "100"}]', '"100"', "100", "null"])
-def test_a_body_that_is_not_an_object_is_a_400(in_mediation, mediator, body):
-    before = snapshot(in_mediation)
-    response = mediator.post(
-        url(in_mediation, "record_agreement"), data=body, content_type="application/json"
-    )
+@pytest.mark.parametrize("body", ['[{"amount_paid": "100"}]', '"100"', "100", "null"])
+def test_a_body_that_is_not_an_object_is_a_400(agreed, mediator, body):
+    before = snapshot(agreed)
+    response = mediator.post(url(agreed, "record_fulfilment"), data=body, content_type="application/json")
 
     assert response.status_code == 400
     data = response.json()
     assert data["code"] == "invalid"
     assert CJK.search(data["detail"])
-    assert snapshot(in_mediation) == before
+    assert snapshot(agreed) == before
 
 
-def test_an_unsupported_media_type_is_a_415(in_mediation, mediator):
+def test_an_unsupported_media_type_is_a_415(agreed, mediator):
     response = mediator.post(
-        url(in_mediation, "record_agreement"), data="amount_agreed=1", content_type="text/plain"
+        url(agreed, "record_fulfilment"), data="amount_paid=1", content_type="text/plain"
     )
     assert response.status_code == 415
     assert CJK.search(response.json()["detail"])

@@ -317,8 +317,11 @@ def test_a_reminder_reaches_the_mediator_through_the_outbox(directory):
     event = CaseEvent.objects.get(case=case)
     case_event_dispatch(event_id=event.pk)
     notes = Notification.objects.filter(event=event)
-    assert set(notes.values_list("recipient_user_id", flat=True)) == {mediator.pk}
-    assert case.tracking_code in notes.get().body and "期限已届满提醒" in notes.get().body
+    # The mediator, and (for a deadline that passed) the station's staff: referrals migration 0007.
+    told = set(notes.values_list("recipient_user_id", flat=True))
+    assert told == {mediator.pk, directory.staff["station_admin"].pk}
+    note = notes.get(recipient_user=mediator)
+    assert case.tracking_code in note.body and "期限已届满提醒" in note.body
 
 
 @pytest.mark.django_db

@@ -406,7 +406,13 @@ class WebhookReceiver:
                 pass
 
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if (
+                    len(body) < length
+                ):  # the sender died mid-request (SIGKILL): nothing arrived, nothing to judge
+                    self.close_connection = True
+                    return
                 status, hang = receiver._handle(self.headers, body)
                 if hang:
                     receiver.closing.wait(hang)
