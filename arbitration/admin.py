@@ -144,6 +144,7 @@ class DeskAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 
     # --- Scope -------------------------------------------------------------------------------------------------
     def cases_for(self, user, base):  # pragma: no cover - every subclass defines it
+        """The queue's cases for ``user`` (an abstract method: each body's queue has its own selector)."""
         raise NotImplementedError
 
     def get_queryset(self, request):

@@ -325,6 +325,7 @@ class _StaffRequestMixin:
         return super().changelist_view(request, extra_context=extra)
 
     def perform(self, *, case, actor, data):
+        """The service this staff request form calls; each subclass names its own (an abstract method)."""
         raise NotImplementedError
 
     def request_view(self, request):
