@@ -40,6 +40,7 @@ demo: install
 	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "OneStop demo: http://127.0.0.1:$(PORT)/   staff: http://127.0.0.1:$(PORT)/admin/   API: http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "Staff two-factor code: $(BIN)/python manage.py demo_totp <username>"
 	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install system-deps
@@ -69,10 +70,23 @@ messages: install
 BENCH_CASES ?= 1000000
 BENCH_HANDOFFS ?= 5000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/onestop_bench
-.PHONY: bench
-bench: install
+# intake_post (BENCH_INTAKE=0 to leave it out) serves the app with gunicorn and loads it with wrk.
+BENCH_INTAKE ?= 1
+.PHONY: bench bench-deps
+bench-deps:
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing (apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+bench: install bench-deps
 	env -u REDIS_URL DEBUG=0 DJANGO_SETTINGS_MODULE=config.settings.local BENCH_CASES=$(BENCH_CASES) \
-	  BENCH_HANDOFFS=$(BENCH_HANDOFFS) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run
+	  BENCH_HANDOFFS=$(BENCH_HANDOFFS) BENCH_INTAKE=$(BENCH_INTAKE) BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) \
+	  $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-results

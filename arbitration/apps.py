@@ -29,6 +29,12 @@ class ArbitrationConfig(AppConfig):
         extensions.register_staff_desk(arbitration_desks)  # the case page links the queue where it is decided
         # The filing checks learn the agreement's effective moment and payment-only term from mediation's record.
         register_agreement_facts(mediation_agreement_facts)
+        # Retention: hearings' notes, the enforcement lawyer and the issued PDFs go with the case's people's data.
+        from disputes.retention import register_anonymiser
+
+        from .retention import arbitration_anonymise
+
+        register_anonymiser(arbitration_anonymise)
 
     def demo_seed(self) -> None:
         """Called by ``seed_demo`` (disputes.demo): a demo minimum wage for the demo city, labelled as such."""

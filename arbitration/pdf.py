@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # escapes text for ReportLab's markup, parses no XML  # nosec B406
 
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -344,3 +344,8 @@ FIGURES: dict[str, Callable[[Context], dict]] = {
 from bench import stats_figures  # noqa: E402
 
 FIGURES.update(stats_figures.FIGURES)
+
+# The admin case lists against a stock ModelAdmin: bench/admin_lists.py.
+from bench import admin_lists  # noqa: E402
+
+FIGURES.update(admin_lists.FIGURES)

@@ -72,7 +72,7 @@ def _combinations(today: date) -> list[dict]:
     return [{**p, **f} for f in filters for p in periods]
 
 
-def _ensure_tables(ctx: Context) -> dict:
+def summary_tables_build(ctx: Context) -> dict:
     """Build the summary tables once for the run (the cases were loaded past the services)."""
     done = getattr(ctx, "stats_rebuild", None)
     if done is not None:
@@ -176,7 +176,7 @@ def stats_summary(ctx: Context) -> dict:
     cases table for the same filters."""
     from stats.report import summary_build
 
-    rebuild = _ensure_tables(ctx)
+    rebuild = summary_tables_build(ctx)
 
     def make(_i, params, user):
         def call():
@@ -218,7 +218,7 @@ def stats_series(ctx: Context) -> dict:
     cases table."""
     from stats.report import series_build
 
-    _ensure_tables(ctx)
+    summary_tables_build(ctx)
 
     def make(i, params, user):
         dimension = SERIES[i % len(SERIES)]
@@ -267,7 +267,7 @@ def stats_page(ctx: Context) -> dict:
     """The whole /stats/ page rendered in process (no network, no static files) for the same rotation."""
     from stats.views import stats_page as view
 
-    _ensure_tables(ctx)
+    summary_tables_build(ctx)
     factory = RequestFactory()
 
     def make(_i, params, user):

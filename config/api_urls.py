@@ -16,4 +16,5 @@ urlpatterns = [
     path("documents/", include("disputes.api.documents")),
     path("stats/", include("stats.api.urls")),  # summary/, series/<dimension>/, definitions/
     path("arbitration/", include("arbitration.api.urls")),  # commission and court queues, decisions
+    path("", include("knowledge.api.urls")),  # knowledge/articles/, knowledge/search/, knowledge/consult/, consult/
 ]

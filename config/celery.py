@@ -9,8 +9,8 @@ pending and the beat sweeper of its app publishes it again.
 import logging
 import os
 
-from celery import Celery
-from django.db import transaction
+from celery import Celery, signals
+from django.db import close_old_connections, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,8 +20,41 @@ app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
 
+TaskArgument = int | str | list[int]
 
-def enqueue(task_name: str, **kwargs: int | str) -> bool:
+
+# --- Workers keep their database connection -------------------------------------------------------------------
+# Celery's Django fixup closes every database connection before and after each task unless CELERY_DB_REUSE_MAX is
+# set (it reads the Django setting of that exact name, whatever the namespace), so each task would open a new
+# PostgreSQL connection: more than a delivery's own queries cost. With it set (config/settings/base.py), the
+# fixup closes them only every that many tasks, and a worker does what Django does around each web request:
+# close_old_connections() before and after each task replaces a connection that broke (the database restarted:
+# CONN_HEALTH_CHECKS checks a kept one before its first use in the task) or is older than WORKER_CONN_MAX_AGE.
+@signals.worker_init.connect
+def _workers_keep_connections(**kwargs) -> None:
+    """In a worker process (never the web), connections live ``WORKER_CONN_MAX_AGE`` seconds. Runs before the
+    pool forks, so prefork children inherit it; connections made earlier keep the age they were opened with."""
+    from django.conf import settings
+    from django.db import connections
+
+    for alias in settings.DATABASES:
+        settings.DATABASES[alias]["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+        connections.settings[alias]["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+
+
+def _close_old_connections(sender=None, **kwargs) -> None:
+    # A task run in-process (eager: the demo, unit tests) runs inside a request or a test's transaction, whose
+    # connection is not the task's to close.
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    close_old_connections()
+
+
+signals.task_prerun.connect(_close_old_connections, weak=False)
+signals.task_postrun.connect(_close_old_connections, weak=False)
+
+
+def enqueue(task_name: str, **kwargs: TaskArgument) -> bool:
     """Publish one task by name now; return False (and log) instead of raising when the broker is unreachable.
 
     Tasks are named, not imported, so that a lower app (``disputes``) can nudge a task that lives in an upper
@@ -35,6 +68,6 @@ def enqueue(task_name: str, **kwargs: int | str) -> bool:
     return True
 
 
-def enqueue_on_commit(task_name: str, **kwargs: int | str) -> None:
+def enqueue_on_commit(task_name: str, **kwargs: TaskArgument) -> None:
     """Publish the task once the current transaction commits; nothing is published if it rolls back."""
     transaction.on_commit(lambda: enqueue(task_name, **kwargs))

@@ -1,8 +1,9 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
 
@@ -16,13 +17,25 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("staff/", include("config.security.urls")),  # two-factor verification and enrolment for staff
     path("o/", include("organizations.urls")),
     path("report-risk/", include("disputes.risk_urls")),
     path("stats/", include("stats.urls")),  # officials' statistics and their exports
+    path("knowledge/", include("knowledge.urls")),  # laws, guides, classes and the consultation assistant
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps a small
+    # inline <style>, so this one page allows inline styles and nothing else.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
 ]
+
+handler404 = "config.api_schema.page_not_found"  # JSON under /api/, the site's page elsewhere
 
 admin.site.site_header = "一站式劳动争议多元化解平台"
 admin.site.site_title = "OneStop 工作台"

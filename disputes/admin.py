@@ -21,9 +21,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_fsm import can_proceed
 
 from config.admin import BigTablePaginator, ReadOnlyAdminMixin, ScopedAdmin
@@ -766,6 +768,9 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             ]
         return response
 
+    # The worker's ID number and phone: kept out of error reports.
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables())
     def staff_intake_view(self, request):
         """Record a claim that came by phone, at the desk or by referral. Intake clerks and station administrators
         (in their organization's name) and superusers; anyone else 403. On success the tracking code and PIN are

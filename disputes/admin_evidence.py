@@ -9,18 +9,21 @@ Neither model has a menu entry or list: the admins exist for their URLs (``evide
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.security_log import security_event
+
 from .models import Case, Evidence, Respondent
 from .permissions import can_correct_respondent, can_see_personal_data
 from .respondents import respondent_correct
+from .scanning import evidence_servable
 from .selectors import case_get_visible, case_list_visible_to
-from .states import RespondentRole
+from .states import EvidenceScanStatus, RespondentRole
 from .validators import validate_credit_code
 
 # How many other cases with the same credit code the respondents panel names.
@@ -63,6 +66,30 @@ def evidence_get_for_staff(*, user, evidence_id) -> Evidence:
     return Evidence.objects.get(pk=evidence.pk)
 
 
+def _quarantined(evidence: Evidence) -> HttpResponse:
+    """409: the file exists but may not be served now (waiting for the virus scan, or found infected)."""
+    if evidence.scan_status == EvidenceScanStatus.INFECTED:
+        message = gettext("该文件未通过病毒检查，已被隔离，不能下载。")
+    else:
+        message = gettext("该文件正在进行病毒检查，检查通过后才能下载，请稍后再试。")
+    response = HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+    for header, value in _FILE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+def _serve(request, evidence: Evidence, field, kind: str, **kwargs) -> HttpResponse:
+    """Serve ``field`` of ``evidence`` (its access already checked) if the scanner allows, logging the attempt."""
+    if not evidence_servable(evidence):
+        security_event(
+            "evidence_download", actor=request.user, obj=evidence, outcome="quarantined", kind=kind
+        )
+        return _quarantined(evidence)
+    response = _file_response(field, **kwargs)
+    security_event("evidence_download", actor=request.user, obj=evidence, outcome="success", kind=kind)
+    return response
+
+
 def _file_response(field, **kwargs) -> FileResponse:
     if not field:
         raise Http404(gettext("文件不存在。"))
@@ -91,8 +118,11 @@ class EvidenceAdmin(_UrlsOnlyAdmin):
 
     def download_view(self, request, evidence_id):
         evidence = evidence_get_for_staff(user=request.user, evidence_id=evidence_id)
-        return _file_response(
+        return _serve(
+            request,
+            evidence,
             evidence.file,
+            "file",
             as_attachment=True,
             filename=evidence.display_name,
             content_type=evidence.content_type or "application/octet-stream",
@@ -100,7 +130,7 @@ class EvidenceAdmin(_UrlsOnlyAdmin):
 
     def preview_view(self, request, evidence_id):
         evidence = evidence_get_for_staff(user=request.user, evidence_id=evidence_id)
-        return _file_response(evidence.preview, content_type="image/jpeg")
+        return _serve(request, evidence, evidence.preview, "preview", content_type="image/jpeg")
 
 
 def evidence_panel_rows(*, case: Case, user) -> dict:
@@ -108,16 +138,18 @@ def evidence_panel_rows(*, case: Case, user) -> dict:
     allowed = can_see_personal_data(case, user)
     rows = []
     for item in case.evidence.order_by("uploaded_at", "id"):
+        servable = allowed and evidence_servable(item)
         rows.append(
             {
                 "row": item,
                 "name": item.display_name if allowed else "",
                 "download_url": reverse("admin:disputes_evidence_download", args=[item.pk])
-                if allowed
+                if servable
                 else "",
                 "preview_url": reverse("admin:disputes_evidence_preview", args=[item.pk])
-                if allowed and item.preview
+                if servable and item.preview
                 else "",
+                "scan_display": item.get_scan_status_display(),
                 "sha_short": item.sha256[:12],
             }
         )

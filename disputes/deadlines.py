@@ -2,8 +2,15 @@
 
 The stored copy (:class:`~disputes.models.CaseDeadline`) is refreshed by
 :func:`disputes.services.case_deadlines_refresh` in the same transaction as every case change.
+
+Its inputs that are reference data (the active rules, the working-day calendar) are read by
+:func:`active_deadline_rules` and :func:`working_calendar`: from the database on every call, except inside
+:func:`deadline_inputs_reused`, where the first read is kept for the rest of the block.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +23,48 @@ from .workdays import WorkingCalendar
 # Triggers that are dates the worker gave at intake rather than events of the case.
 CASE_DATE_TRIGGERS = ("knowledge_date", "employment_ended_on")
 DUE_SOON_DAYS = 3
+
+# The reference data read so far inside deadline_inputs_reused(); None outside it.
+_reused: ContextVar[dict | None] = ContextVar("deadline_inputs_reused", default=None)
+
+
+@contextmanager
+def deadline_inputs_reused() -> Iterator[None]:
+    """Inside the block, the active rules and the calendar are read from the database at most once each.
+
+    For one short business action that computes deadlines several times (a filing: its notices, the new case,
+    its triage) and never edits rules or holidays itself: an edit committed meanwhile by someone else is seen by
+    the next action, as it would be had the action started a moment later. Nested blocks share the outer one's
+    reads. Not for long-running loops (a batch job would keep stale rules for its whole run)."""
+    if _reused.get() is not None:
+        yield
+        return
+    token = _reused.set({})
+    try:
+        yield
+    finally:
+        _reused.reset(token)
+
+
+def _read_once(name: str, load):
+    memo = _reused.get()
+    if memo is None:
+        return load()
+    if name not in memo:
+        memo[name] = load()
+    return memo[name]
+
+
+def active_deadline_rules() -> list:
+    """The active :class:`~disputes.models.DeadlineRule` rows, in the model's order (by code)."""
+    from .models import DeadlineRule
+
+    return list(_read_once("rules", lambda: list(DeadlineRule.objects.filter(is_active=True))))
+
+
+def working_calendar() -> WorkingCalendar:
+    """The working-day calendar with the officials' holiday notices (:meth:`WorkingCalendar.from_database`)."""
+    return _read_once("calendar", WorkingCalendar.from_database)
 
 
 @dataclass(frozen=True)

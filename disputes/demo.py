@@ -42,7 +42,7 @@ S = CaseStatus
 I = Industry  # noqa: E741
 PMC = MediationLegalType.PEOPLES_MEDIATION_COMMITTEE
 
-DEMO_PASSWORD = "onestop-demo-2026"
+DEMO_PASSWORD = "onestop-demo-2026"  # published on purpose (README); production refuses to seed  # nosec B105
 DEMO_CASE_COUNT = 200
 SEED = 2026
 WINDOW_DAYS = 150
@@ -1090,7 +1090,7 @@ def _person(rng: random.Random, industry: str, used_ids: set, used_phones: set) 
 def demo_plan(count: int = DEMO_CASE_COUNT) -> list[CaseSpec]:
     """The demo cases, the same list on every call: all 15 states, a group dispute against one shoe factory
     (six workers within a week), and two probable duplicates that their station rejects."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # demo data is deterministic on purpose, not a secret  # nosec B311
     employer_codes = {
         name: (credit_code(rng, division=_division(name)) if kind != "individual" else "")
         for industry in EMPLOYERS

@@ -21,7 +21,9 @@ def state_diagram() -> str:
             continue
         lines.append(f"    {transition.source} --> {transition.target}: {transition.name}")
     if withdraw_sources:
-        assert sorted(withdraw_sources) == sorted(OPEN_STATES), "withdraw is drawn as 'from every open state'"
+        # Not an assert: the check must hold under python -O too, or the diagram would lie.
+        if sorted(withdraw_sources) != sorted(OPEN_STATES):
+            raise RuntimeError("withdraw is drawn as 'from every open state', but its sources differ")
         lines.append(f"    note left of {CaseStatus.WITHDRAWN}: withdraw (the worker) from every open state")
     for state in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.REJECTED):
         lines.append(f"    {state} --> [*]")

@@ -22,7 +22,9 @@ Unlike Django signals, the registries are explicit lists read in one place each,
 (the order of ``INSTALLED_APPS``) is the order of execution.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 CaseEffect = Callable[..., None]  # effect(*, case, event) -> None
@@ -51,6 +53,9 @@ _case_effects: list[CaseEffect] = []
 _staff_desks: list[StaffDesk] = []
 _recorded_events: dict[str, RecordedEvent] = {}
 _worker_panels: list[WorkerPanelFactory] = []
+BatchFlush = Callable[..., None]  # flush(*, state: dict) -> None
+_batch_flushes: list[BatchFlush] = []
+_batch: ContextVar[dict | None] = ContextVar("case_effects_batch", default=None)
 
 
 def register_case_effect(effect: CaseEffect) -> None:
@@ -84,6 +89,38 @@ def run_case_effects(*, case, event) -> None:
     """Called by the services of :mod:`disputes.services` inside their transaction, once per history row."""
     for effect in _case_effects:
         effect(case=case, event=event)
+
+
+def register_batch_flush(flush: BatchFlush) -> None:
+    if flush not in _batch_flushes:
+        _batch_flushes.append(flush)
+
+
+def case_effects_batch_state() -> dict | None:
+    """Inside :func:`case_effects_batched`, the block's scratch dict (each app under its own key), for an effect
+    that puts its work off to the end of the block; ``None`` outside, where every effect works at once."""
+    return _batch.get()
+
+
+@contextmanager
+def case_effects_batched() -> Iterator[None]:
+    """A block of several case changes inside one transaction (a filing: the new cases, then their triage). An
+    effect whose work depends only on the cases as they end up (the statistics) may note the case in
+    :func:`case_effects_batch_state` and do the work once per case when the block ends: every registered flush
+    then runs, still inside the caller's transaction, so what commits is the same. Enter it only inside a
+    transaction; when the block raises, no flush runs (the transaction rolls back). Nested blocks join the outer
+    one."""
+    if _batch.get() is not None:
+        yield
+        return
+    state: dict = {}
+    token = _batch.set(state)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for flush in _batch_flushes:
+        flush(state=state)
 
 
 def worker_panels_for(*, case) -> list[WorkerPanel]:

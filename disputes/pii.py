@@ -82,3 +82,58 @@ class EncryptedCharField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt(str(value))
+
+
+# --- Key rotation --------------------------------------------------------------------------------------------
+def encrypted_columns() -> list[tuple[type[models.Model], "EncryptedCharField"]]:
+    """Every encrypted column of every installed model (each app's, not only this one's)."""
+    from django.apps import apps
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedCharField)
+    ]
+
+
+def reencrypt_column(model, field, *, batch: int = 1000) -> tuple[int, int]:
+    """Re-encrypt every value of one column under the first key of ``FIELD_ENCRYPTION_KEYS``; returns (rows read,
+    rows rewritten). Values already under the first key are left alone, so a second run rewrites nothing and an
+    interrupted run can be started again. Raises ``InvalidToken`` for a value no configured key opens (stop: a key
+    was removed too early). Reads and writes the raw column (no decryption into Python objects), one transaction
+    per batch."""
+    from django.db import connections, router, transaction
+
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table, column, pk = quote(model._meta.db_table), quote(field.column), quote(model._meta.pk.column)
+    primary = Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode())
+    rotator = fernet()
+    read = rewritten = 0
+    last = None
+    while True:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            where = f"WHERE {pk} > %s " if last is not None else ""
+            cursor.execute(
+                f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608
+                [last, batch] if last is not None else [batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            changes = []
+            for key, token in rows:
+                if token in (None, ""):
+                    continue
+                try:
+                    primary.decrypt(token.encode())
+                except InvalidToken:
+                    changes.append((rotator.rotate(token.encode()).decode(), key))
+            if changes:
+                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", changes)  # noqa: S608
+            read += len(rows)
+            rewritten += len(changes)
+            last = rows[-1][0]
+    return read, rewritten

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -101,6 +102,7 @@ class RiskReportForm(forms.Form):
         return ""
 
 
+@sensitive_post_parameters()  # the informant's phone
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=RISK_REPORT_RATE, method="POST", block=False)
 def risk_report_new(request):

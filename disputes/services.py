@@ -18,16 +18,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from config.celery import enqueue_on_commit
+from config.security_log import security_event
 from organizations.models import Organization, Region
 
-from .deadlines import compute_case_deadlines
+from .deadlines import active_deadline_rules, compute_case_deadlines, working_calendar
 from .exceptions import TransitionConflict, UnknownTransition
 from .extensions import recorded_events, run_case_effects
 from .matching import employer_key
-from .models import Case, CaseDeadline, CaseEvent, Claim, DeadlineRule
+from .models import Case, CaseDeadline, CaseEvent, Claim
 from .permissions import SYSTEM, WORKER
 from .pii import keyed_hash, normalize
 from .states import TERMINAL_STATES, ActorKind, Channel
@@ -117,12 +119,14 @@ def _new_tracking_code() -> str:
             return code
 
 
+@sensitive_variables("pin", "message")
 def _pin_hash(tracking_code: str, pin: str) -> str:
     """A keyed hash of the PIN: without the key (kept apart from the database) a leaked table reveals no PIN."""
     message = f"pin:{tracking_code}:{pin}".encode()
     return hmac.new(settings.PII_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+@sensitive_variables("pin")
 def case_check_pin(*, case: Case, pin: str) -> bool:
     return hmac.compare_digest(case.access_pin_hash, _pin_hash(case.tracking_code, (pin or "").strip()))
 
@@ -134,6 +138,7 @@ class ClaimInput:
     amount: Decimal | None
 
 
+@sensitive_variables("worker_id_number", "worker_phone", "worker_name", "pin")
 @transaction.atomic
 def case_create(
     *,
@@ -166,12 +171,15 @@ def case_create(
     referred_by_name: str = "",
     at: datetime | None = None,
     announce: bool = True,
+    evidence_sha256: list[str] | None = None,
 ) -> tuple[Case, str]:
     """File a claim. Returns the case and its access PIN, which exists in clear only in this return value.
 
     ``at`` backdates the filing and ``announce=False`` records it without notifying anyone: both are for imports
     of past history and the demo seeder; no user-facing path passes them. ``amount_claimed`` defaults to the sum
-    of the items (a total given without items stays on the case, the items unsplit).
+    of the items (a total given without items stays on the case, the items unsplit). ``evidence_sha256``: the
+    hashes of the files filed with the claim, recorded in the ``submit`` event so that they are in the case's
+    hash chain (:mod:`disputes.history_chain`).
     """
     at = at or timezone.now()
     pin = f"{secrets.randbelow(10**6):06d}"
@@ -219,7 +227,11 @@ def case_create(
         transition="submit",
         from_state="",
         to_state=case.status,
-        payload={"channel": channel, "station": station.code if station else None},
+        payload={
+            "channel": channel,
+            "station": station.code if station else None,
+            **({"evidence_sha256": list(evidence_sha256)} if evidence_sha256 else {}),
+        },
         created_at=at,
         announce=announce,
         **_actor_fields(actor),
@@ -317,6 +329,16 @@ def case_transition(
     run_case_effects(case=case, event=event)
     if announce:
         enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    transaction.on_commit(
+        lambda: security_event(
+            "case_transition",
+            actor=actor,
+            obj=case,
+            transition=name,
+            from_state=from_state,
+            to_state=event.to_state,
+        )
+    )
     return case
 
 
@@ -352,14 +374,14 @@ def available_transitions(*, case: Case, user) -> list[str]:
 # --- Deadlines -----------------------------------------------------------------------------------------------
 def case_deadlines_refresh(*, case: Case, calendar: WorkingCalendar | None = None) -> list[CaseDeadline]:
     """Recompute and store the case's deadlines from its events; called inside every case-changing service."""
-    calendar = calendar or WorkingCalendar.from_database()
+    calendar = calendar or working_calendar()
     # case_id too: the related manager reads it on every row; deferred, it costs one query per event.
     events = list(case.events.order_by("created_at", "id").only("case_id", "transition", "created_at"))
     categories = set(case.claims.values_list("category", flat=True))
     computed = compute_case_deadlines(
         case=case,
         events=events,
-        rules=list(DeadlineRule.objects.filter(is_active=True)),
+        rules=active_deadline_rules(),
         categories=categories,
         calendar=calendar,
     )

@@ -122,3 +122,12 @@ class RespondentRole(models.TextChoices):
 class EvidenceKind(models.TextChoices):
     IMAGE = "image", _("图片")
     PDF = "pdf", _("PDF 文件")
+
+
+class EvidenceScanStatus(models.TextChoices):
+    """Where a file stands with the virus scanner (disputes.scanning). Only clean and not-scanned files are served."""
+
+    PENDING = "pending", _("待病毒检查")
+    CLEAN = "clean", _("已通过病毒检查")
+    INFECTED = "infected", _("发现病毒，已隔离")
+    NOT_SCANNED = "not_scanned", _("未检查（未配置病毒扫描）")

@@ -37,7 +37,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ from organizations.services import role_groups_ensure
 from organizations.states import Industry, OrgType
 
 from . import demo
+from .history_chain import GENESIS, chain_hash, content_digest, event_body
 from .matching import employer_key
 from .models import Case, CaseEvent, Claim
 from .pii import encrypt, keyed_hash, normalize
@@ -173,6 +174,14 @@ class _Clock:
         if prefix is None:
             prefix = self._days[day] = date.fromordinal(self.epoch_ordinal + day).isoformat()
         return f"{prefix} {self._hms[sec]}+00"
+
+    def utc_iso(self, t: int) -> str:
+        """The same instant as ``ts`` writes it, as the history chain hashes it (ISO 8601, microseconds, UTC)."""
+        day, sec = divmod(t, 86400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = date.fromordinal(self.epoch_ordinal + day).isoformat()
+        return f"{prefix}T{self._hms[sec]}.000000+00:00"
 
     def iso(self, ordinal: int) -> str:
         value = self._iso.get(ordinal)
@@ -300,7 +309,8 @@ class Archetype:
     started_days: int
     static: str  # COPY fields after the per-case ones (see CASE_COLUMNS)
     claims: list[str]  # "category\tamount" per claim
-    events: list[tuple[int, str, bool]]  # (seconds after filing, COPY fields after created_at, has {year})
+    # (seconds after filing, COPY fields after created_at, has {year}, the event's link in the case's hash chain)
+    events: list[tuple[int, str, bool, ChainLink]]
     total: int  # seconds from filing to the last step
     terminal: bool
     has_year: bool  # some event's note or payload holds a "{year}" to fill in
@@ -358,7 +368,58 @@ CASE_STATIC = [
     "confirmation_route", "outcome_note", "employer_site", "is_representative", "referred_by_name",
 ]  # fmt: skip
 EVENT_COLUMNS = ["case_id", "created_at", "transition", "from_state", "to_state", "actor_id", "actor_kind",
-                 "note", "payload", "announce"]  # fmt: skip
+                 "note", "payload", "announce", "content_sha256", "prev_hash", "hash"]  # fmt: skip
+# Stand-ins in an event's hash body, replaced per row (history_chain.event_body defines the body).
+_CASE_MARK = 987_654_321_987_654_321
+_AT_MARK = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+_AT_MARK_TEXT = "1901-02-03T04:05:06.000000+00:00"
+_CONTENT_MARK = "c" * 64
+
+
+class ChainLink:
+    """One planned event's part of the hash chain (disputes.history_chain), prepared once per archetype: the hash
+    body as a template with the case id, time and (for notes holding ``{year}``) content digest left open, so a
+    row costs two string replacements and one SHA-256."""
+
+    __slots__ = ("body", "content", "_note", "_payload", "_by_year")
+
+    def __init__(self, *, transition, from_state, to_state, actor_id, actor_kind, note, payload):
+        has_year = "{year}" in note or "{year}" in json.dumps(payload, ensure_ascii=False)
+        self._note, self._payload, self._by_year = note, payload, {}
+        self.content = None if has_year else content_digest(note=note, payload=payload)
+        self.body = event_body(
+            case_id=_CASE_MARK,
+            transition=transition,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=actor_id,
+            actor_kind=actor_kind,
+            announce=False,
+            created_at=_AT_MARK,
+            content_sha256=self.content or _CONTENT_MARK,
+        ).decode()
+        if _AT_MARK_TEXT not in self.body or str(_CASE_MARK) not in self.body:
+            raise SyntheticError("the hash body no longer has the expected shape (history_chain.event_body)")
+
+    def digest_for(self, year: str) -> str:
+        """The content digest with ``{year}`` filled in as the COPY row fills it."""
+        digest = self._by_year.get(year)
+        if digest is None:
+            note = self._note.replace("{year}", year)
+            payload = json.loads(json.dumps(self._payload, ensure_ascii=False).replace("{year}", year))
+            digest = self._by_year[year] = content_digest(note=note, payload=payload)
+        return digest
+
+    def link(self, prev_hash: str, case_id: str, at: str, year: str) -> tuple[str, str]:
+        """(content digest, hash) of this event in case ``case_id`` at ``at`` (UTC, as ``_time`` writes it)."""
+        body = self.body.replace(_AT_MARK_TEXT, at, 1).replace(str(_CASE_MARK), case_id, 1)
+        content = self.content
+        if content is None:
+            content = self.digest_for(year)
+            body = body.replace(_CONTENT_MARK, content, 1)
+        return content, chain_hash(prev_hash, body.encode())
+
+
 CLAIM_COLUMNS = ["case_id", "category", "amount"]
 
 
@@ -471,6 +532,15 @@ def archetype_build(rng: random.Random, index: int, target: str, d: Directory) -
     for off, name, before, after, actor, note, payload in events:
         seconds = max(int(off), last + 60) if last >= 0 else 0
         last = seconds
+        chain = ChainLink(
+            transition=name,
+            from_state=before,
+            to_state=str(after),
+            actor_id=actor["actor"].pk if actor["actor"] is not None else None,
+            actor_kind=str(actor["actor_kind"]),
+            note=note or "",
+            payload=payload,
+        )
         fields = "\t".join(
             [
                 name,
@@ -483,7 +553,7 @@ def archetype_build(rng: random.Random, index: int, target: str, d: Directory) -
                 "f",
             ]
         )
-        event_rows.append((seconds, fields, "{year}" in fields))
+        event_rows.append((seconds, fields, "{year}" in fields, chain))
 
     # The facts as a format string: literal braces doubled, placeholders numbered.
     pieces = _PLACEHOLDER.split(facts)
@@ -620,6 +690,7 @@ class GenerateResult:
     load_seconds: float  # generating and COPY, and in bulk mode rebuilding the indexes
     index_seconds: float = 0.0  # of which rebuilding the indexes and foreign keys (bulk mode)
     index_timings: list[tuple[str, float]] = field(default_factory=list)
+    mediation: MediationRows | None = None  # agreements, instalments, payments (after the load, timed apart)
 
     @property
     def rows(self) -> int:
@@ -641,25 +712,27 @@ _APPEND_ONLY_INDEX = re.compile(
 )
 
 
-def _bulk_prepare(cursor) -> list[str]:
-    """Lock the three tables, drop their plain indexes and foreign keys, and return the statements that put
-    them back exactly (``pg_get_indexdef``/``pg_get_constraintdef``). Primary keys and unique constraints stay:
-    ids and synthetic tracking codes only grow, so those indexes are appended to at their right edge; so do the
-    indexes led by ``case_id`` and the case's ``created_at``."""
+def _bulk_prepare(cursor, tables: tuple[str, ...] = TABLES) -> list[str]:
+    """Lock ``tables`` (the three case tables, and the mediation tables the load also writes), drop their plain
+    indexes and foreign keys, and return the statements that put them back exactly (``pg_get_indexdef``/
+    ``pg_get_constraintdef``). Primary keys, unique constraints and unique indexes stay: ids and synthetic
+    tracking codes only grow, so those indexes are appended to at their right edge, and a partial unique index
+    checks a rule (one current agreement per case) as rows arrive; so do the indexes led by ``case_id`` and the
+    case's ``created_at``."""
     cursor.execute("SET maintenance_work_mem = '1GB'")
-    cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(
         "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
         "WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
-        [list(TABLES)],
+        [list(tables)],
     )
     foreign_keys = cursor.fetchall()
     cursor.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
         "WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')) "
         "ORDER BY 1",
-        [list(TABLES)],
+        [list(tables)],
     )
     # Indexes led by the load's own order (a case's id on claims and events, a case's filing time) only ever
     # grow at their right edge: cheaper to maintain during the load than to rebuild, so they stay.
@@ -674,6 +747,189 @@ def _bulk_prepare(cursor) -> list[str]:
     ]
 
 
+# --- Agreements, their schedules and payments (the mediation app's tables) -----------------------------------
+# Written in PostgreSQL from the loaded cases (INSERT … SELECT), so they agree with each case by construction:
+# one effective agreement per case whose history records an agreement (total = amount_agreed, signed and in
+# force at that event), one item and one instalment for the total, and one payment of amount_paid at the event
+# that recorded the payment (fulfilment, or the end of enforcement), never more than the agreement's total.
+# The mediation app's models are looked up by name: disputes does not import the apps above it.
+AGREEMENT_EVENT = "record_agreement"
+PAYMENT_EVENTS = ("record_fulfilment", "close_enforcement")
+INSTALMENT_DAYS = 15  # a one-off payment due this many days after the agreement takes effect
+SYNTHETIC_PROOF = "payments/synthetic/none.pdf"  # no file behind it: synthetic payments have no real proof
+
+
+@dataclass
+class MediationRows:
+    agreements: int = 0
+    instalments: int = 0
+    payments: int = 0
+    seconds: float = 0.0
+
+
+def _insert_select(cursor, model, expressions: dict[str, str], source: str, params: list) -> int:
+    """``INSERT INTO model (...) SELECT ... FROM source``: ``expressions`` for the columns computed from the
+    source, each other column its model default (so a column added later needs no change here, unless it is
+    required without a default: then this says so)."""
+    rest, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column in expressions or f.primary_key:
+            continue
+        default = f.get_default()
+        if default is None and not f.null:
+            raise SyntheticError(
+                f"{model.__name__}.{f.name} is required and has no default: teach disputes.synthetic"
+            )
+        rest.append(f.column)
+        values.append(f.get_db_prep_save(default, connection))
+    columns = [*expressions, *rest]
+    select = [*expressions.values(), *(["%s"] * len(rest))]
+    # Table, columns and expressions are ours; values go as parameters.
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM {source}"  # noqa: S608
+    )
+    cursor.execute(
+        sql,
+        [*values, *params],  # in statement order: the SELECT list's defaults, then the FROM clause's
+    )
+    return cursor.rowcount
+
+
+def mediation_models() -> list[type[models.Model]]:
+    """Agreement, AgreementItem, Instalment and Payment, when the mediation app is installed (else none)."""
+    from django.apps import apps
+
+    if not apps.is_installed("mediation"):
+        return []
+    return [
+        apps.get_model("mediation", name) for name in ("Agreement", "AgreementItem", "Instalment", "Payment")
+    ]
+
+
+def mediation_rows_write(cursor, *, first_id: int, last_id: int, fallback_user_id: int) -> MediationRows:
+    """Write the agreements, items, instalments and payments of the synthetic cases ``first_id``..``last_id``
+    (see above) with ``cursor``, in its transaction. Does nothing when the mediation app is not installed."""
+    found = mediation_models()
+    if not found:
+        return MediationRows()
+    Agreement, Item, Instalment, Payment = found
+    started = time.monotonic()
+    tz = settings.TIME_ZONE
+    result = MediationRows()
+    # One pass over the history (not a lookup per case): when each case's agreement was recorded (the last time,
+    # should a path record one twice) and when its payment was, the first time after that.
+    cursor.execute("DROP TABLE IF EXISTS synthetic_agreement")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE synthetic_agreement ON COMMIT DROP AS "
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, c.id AS case_id, c.employer_name, "
+        "c.amount_agreed AS total, c.amount_paid AS paid, COALESCE(c.mediator_id, %s) AS mediator_id, "
+        "e.agreed_at, e.paid_at, cl.category "
+        "FROM (SELECT case_id, MAX(created_at) FILTER (WHERE transition = %s) AS agreed_at, "
+        "      MIN(created_at) FILTER (WHERE transition = ANY(%s)) AS paid_at "
+        "      FROM disputes_caseevent WHERE case_id BETWEEN %s AND %s AND transition = ANY(%s) "
+        "      GROUP BY case_id) e "
+        "JOIN disputes_case c ON c.id = e.case_id "
+        "LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, category FROM disputes_claim "
+        "      WHERE case_id BETWEEN %s AND %s ORDER BY case_id, id) cl ON cl.case_id = c.id "
+        "WHERE c.amount_agreed > 0 AND e.agreed_at IS NOT NULL ORDER BY c.id",
+        [
+            Agreement._meta.db_table,
+            fallback_user_id,
+            AGREEMENT_EVENT,
+            list(PAYMENT_EVENTS),
+            first_id,
+            last_id,
+            [AGREEMENT_EVENT, *PAYMENT_EVENTS],
+            first_id,
+            last_id,
+        ],
+    )
+    if not cursor.rowcount:
+        return result
+    # A payment recorded before the (last) agreement belongs to no agreement of ours.
+    cursor.execute("UPDATE synthetic_agreement SET paid_at = NULL WHERE paid_at < agreed_at")
+    local = f"(s.agreed_at AT TIME ZONE '{tz}')::date"
+    paid = "LEAST(COALESCE(s.paid, 0), s.total)"
+    result.agreements = _insert_select(
+        cursor,
+        Agreement,
+        {
+            "id": "s.id",
+            "case_id": "s.case_id",
+            "number": f"'TJ-' || extract(year FROM s.agreed_at AT TIME ZONE '{tz}')::int || '-' "
+            "|| lpad(s.id::text, 6, '0')",
+            "status": "'effective'",
+            "employer_name": "s.employer_name",
+            "employer_contact_name": "'人事专员'",
+            "total": "s.total",
+            "payment_method": "'bank_transfer'",
+            "created_by_id": "s.mediator_id",
+            "created_at": "s.agreed_at - interval '2 hours'",
+            "submitted_at": "s.agreed_at - interval '1 hour'",
+            "worker_signed_at": "s.agreed_at - interval '30 minutes'",
+            "employer_signed_at": "s.agreed_at",
+            "employer_signatory": "'人事专员'",
+            "employer_signature_recorded_by_id": "s.mediator_id",
+            "effective_at": "s.agreed_at",
+        },
+        "synthetic_agreement s",
+        [],
+    )
+    _insert_select(
+        cursor,
+        Item,
+        {
+            "agreement_id": "s.id",
+            "position": "0",
+            "category": "COALESCE(s.category, 'wages')",
+            "description": "'协议约定款项'",
+            "amount": "s.total",
+        },
+        "synthetic_agreement s",
+        [],
+    )
+    result.instalments = _insert_select(
+        cursor,
+        Instalment,
+        {
+            "agreement_id": "s.id",
+            "sequence": "1",
+            "due_on": f"{local} + {INSTALMENT_DAYS}",
+            "amount": "s.total",
+            "paid_amount": paid,
+            "status": f"CASE WHEN {paid} >= s.total THEN 'paid' WHEN {paid} > 0 THEN 'partial' ELSE 'pending' END",
+            "paid_on": f"CASE WHEN {paid} >= s.total AND s.paid_at IS NOT NULL "
+            f"THEN (s.paid_at AT TIME ZONE '{tz}')::date END",
+        },
+        "synthetic_agreement s",
+        [],
+    )
+    result.payments = _insert_select(
+        cursor,
+        Payment,
+        {
+            "agreement_id": "s.id",
+            "instalment_id": "i.id",
+            "paid_on": f"(s.paid_at AT TIME ZONE '{tz}')::date",
+            "amount": paid,
+            "method": "'bank_transfer'",
+            "note": "'合成数据'",
+            "proof": f"'{SYNTHETIC_PROOF}'",
+            "proof_content_type": "'application/pdf'",
+            "proof_size": "0",
+            "proof_sha256": "'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'",
+            "proof_name": "'付款凭证（合成数据，无文件）.pdf'",
+            "recorded_by_id": "s.mediator_id",
+            "created_at": "s.paid_at",
+        },
+        f"synthetic_agreement s JOIN {Instalment._meta.db_table} i ON i.agreement_id = s.id AND i.sequence = 1 "
+        f"WHERE s.paid_at IS NOT NULL AND {paid} > 0",
+        [],
+    )
+    result.seconds = time.monotonic() - started
+    return result
+
+
 _ABORT = Batch()  # tells the writer thread to roll back and stop
 
 
@@ -686,7 +942,17 @@ class _Writer:
     locked meanwhile, so only for a dedicated database). Inside a transaction (a test) it writes in-line on
     Django's connection, so everything stays in that transaction."""
 
-    def __init__(self, columns: dict[str, list[str]], threaded: bool, bulk: bool = False):
+    def __init__(
+        self,
+        columns: dict[str, list[str]],
+        threaded: bool,
+        bulk: bool = False,
+        after_load: Callable | None = None,
+    ):
+        # after_load(cursor): more rows derived from the loaded ones (the agreements), written last in the same
+        # transaction as the final batch (bulk: before the indexes are rebuilt); its result is kept here.
+        self.after_load = after_load
+        self.after_load_result = None
         self.sql = {table: f"COPY {table} ({', '.join(cols)}) FROM STDIN" for table, cols in columns.items()}
         self.threaded = threaded
         self.bulk = bulk and threaded
@@ -701,7 +967,8 @@ class _Writer:
             with self.conn.cursor() as cursor:
                 cursor.execute("SET synchronous_commit TO off")
                 if self.bulk:
-                    self.rebuild = _bulk_prepare(cursor)
+                    tables = TABLES + tuple(m._meta.db_table for m in mediation_models())
+                    self.rebuild = _bulk_prepare(cursor, tables)
             self.thread = threading.Thread(target=self._run, name="generate-cases-copy", daemon=True)
             self.thread.start()
 
@@ -724,6 +991,9 @@ class _Writer:
                     self._copy(cursor, batch)
                 if not self.bulk:
                     self.conn.commit()
+            if self.after_load:
+                with self.conn.cursor() as cursor:
+                    self.after_load_result = self.after_load(cursor)
             started = time.monotonic()
             with self.conn.cursor() as cursor:
                 for statement in self.rebuild:
@@ -752,6 +1022,9 @@ class _Writer:
     def close(self, *, abort: bool = False) -> None:
         """Finish (rebuild and commit in bulk mode), or with ``abort`` roll back what is not committed yet."""
         if not self.threaded:
+            if self.after_load and not abort:
+                with connection.cursor() as cursor:
+                    self.after_load_result = self.after_load(cursor.cursor)
             return
         self.queue.put(_ABORT if abort else None)
         self.thread.join()
@@ -787,7 +1060,7 @@ def generate_cases(
     if count <= 0:
         raise SyntheticError("count must be positive")
     started = time.monotonic()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # synthetic benchmark data, deterministic by seed, not a secret  # nosec B311
     now = now or timezone.now()
     now_s = int(now.timestamp())
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -821,19 +1094,23 @@ def generate_cases(
         for a in group:
             a.static = f"{a.static}{case_tail}\n"
             a.claims = [f"\t{claim}{claim_tail}\n" for claim in a.claims]
-            a.events = [(off, f"\t{fields}{event_tail}\n", has_year) for off, fields, has_year in a.events]
+            a.events = [(off, f"\t{fields}", has_year, link) for off, fields, has_year, link in a.events]
     prepared = time.monotonic()
 
+    fallback = d.users.get("mediator_gov") or next(iter(d.users.values()))
     writer = _Writer(
         {"disputes_case": case_cols, "disputes_claim": claim_cols, "disputes_caseevent": event_cols},
         threaded=not connection.in_atomic_block,
         bulk=bulk,
+        after_load=lambda cursor: mediation_rows_write(
+            cursor, first_id=first_id, last_id=first_id + count - 1, fallback_user_id=fallback.pk
+        ),
     )
     employer_cums = {i: _zipf_cum(len(employers[i])) for i in employers}
     local_midnight = datetime.combine(timezone.localdate(now), datetime.min.time(), tzinfo=tz)
     start_day = local_midnight - timedelta(days=days - 1)
     random_ = rng.random
-    ts, iso, cn_date, cn_month = clock.ts, clock.iso, clock.cn_date, clock.cn_month
+    ts, iso, cn_date, cn_month, utc_iso = clock.ts, clock.iso, clock.cn_date, clock.cn_month, clock.utc_iso
     totals = Batch()
     batch = Batch()
     case_append, claim_append, event_append = (
@@ -885,18 +1162,17 @@ def generate_cases(
                 cid = str(case_id)
                 # Steps squeezed to fit before now (the planner's gaps assume enough time has passed).
                 room = now_s - t - 60
-                if a.total <= room:
-                    for off, row, has_year in a.events:
-                        event_append(
-                            f"{cid}\t{ts(t + off)}{row.replace('{year}', year) if has_year else row}"
-                        )
-                    last = ts(t + a.total)
-                else:
-                    scale = room / a.total
-                    for i, (off, row, has_year) in enumerate(a.events):
-                        moment = t + int(off * scale) + i
-                        event_append(f"{cid}\t{ts(moment)}{row.replace('{year}', year) if has_year else row}")
-                    last = ts(moment)
+                scale = 1 if a.total <= room else room / a.total
+                prev = GENESIS
+                for i, (off, row, has_year, link) in enumerate(a.events):
+                    moment = t + off if scale == 1 else t + int(off * scale) + i
+                    content, digest = link.link(prev, cid, utc_iso(moment), year)
+                    event_append(
+                        f"{cid}\t{ts(moment)}{row.replace('{year}', year) if has_year else row}"
+                        f"\t{content}\t{prev}\t{digest}{event_tail}\n"
+                    )
+                    prev = digest
+                last = ts(moment)
                 for row in a.claims:
                     claim_append(cid + row)
                 case_append(
@@ -942,4 +1218,5 @@ def generate_cases(
         load_seconds=finished - prepared,
         index_seconds=writer.rebuild_seconds,
         index_timings=writer.rebuild_timings,
+        mediation=writer.after_load_result,
     )

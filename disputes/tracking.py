@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from organizations.models import Organization
 from organizations.states import OrgType
@@ -28,6 +29,7 @@ from .extensions import recorded_events
 from .models import Case, CaseDeadline, CaseEvent, Evidence
 from .permissions import WORKER
 from .pii import normalize
+from .scanning import evidence_scan_enqueue
 from .selectors import case_for_worker, case_history
 from .services import (
     case_check_pin,
@@ -99,6 +101,7 @@ def _record_failure(subjects) -> None:
             cache.delete(count_key)
 
 
+@sensitive_variables("pin")
 def tracking_open(*, tracking_code: str, pin: str, client_ip: str) -> Case | None:
     """The case whose code and PIN match, else None; the same None for an unknown code and a wrong PIN.
 
@@ -562,6 +565,7 @@ def tracking_evidence_add(*, case_id: int, files: list[CheckedFile]) -> list[Evi
         item.save()
         rows.append(item)
     case.save(update_fields=["updated_at"])
+    evidence_scan_enqueue(evidence_ids=[row.pk for row in rows])
     case_event_record(
         case_id=case.pk,
         name="add_evidence",

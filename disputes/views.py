@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -328,6 +329,7 @@ def _station_or_404(org_code):
     return station, (None if station else "missing")
 
 
+@sensitive_post_parameters()  # ID numbers and phones of the worker and co-workers: kept out of error reports
 @csrf_exempt  # checked in _intake_post, once the size is known to be acceptable (see the module docstring)
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake(request, org_code: str | None = None):
@@ -362,6 +364,13 @@ def intake(request, org_code: str | None = None):
     initial = {}
     if station is not None:
         initial = {"station": station.code, "industry": station.industry or None}
+    # A prefill from a link (the knowledge assistant's "start a claim"): valid codes only, anything else ignored.
+    category = request.GET.get("category", "")
+    if category in Category.values:
+        initial["categories"] = [category]
+    service = request.GET.get("service", "")
+    if service in Service.values:
+        initial["services"] = [service]
     return _render_intake(
         request,
         station=station,
@@ -371,6 +380,7 @@ def intake(request, org_code: str | None = None):
     )
 
 
+@sensitive_variables()
 @csrf_protect
 def _intake_post(request, station):
     if request.POST.get("website"):
@@ -448,6 +458,7 @@ def _intake_post(request, station):
     return redirect("disputes:intake-done")
 
 
+@sensitive_variables()  # the PINs, shown once
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def intake_done(request):
@@ -504,6 +515,8 @@ def _opened_case(request):
     return case
 
 
+@sensitive_post_parameters("access_pin")
+@sensitive_variables("form")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def track(request):

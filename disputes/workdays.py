@@ -36,12 +36,17 @@ class WorkingCalendar:
 
     @classmethod
     def from_database(cls) -> "WorkingCalendar":
-        from .models import HolidayNotice, HolidayNoticeDay
+        from .models import HolidayNotice
 
-        return cls(
-            notice_years=frozenset(HolidayNotice.objects.values_list("year", flat=True)),
-            notice_days=dict(HolidayNoticeDay.objects.values_list("date", "is_working_day")),
-        )
+        # One query: each notice with its days (a notice without days still gives its year, with NULLs).
+        rows = HolidayNotice.objects.order_by().values_list("year", "days__date", "days__is_working_day")
+        years: set[int] = set()
+        days: dict[date, bool] = {}
+        for year, day, is_working_day in rows:
+            years.add(year)
+            if day is not None:
+                days[day] = is_working_day
+        return cls(notice_years=frozenset(years), notice_days=days)
 
     def is_working_day(self, day: date) -> bool:
         listed = (self.notice_days or {}).get(day)

@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from config.admin import ReadOnlyAdminMixin, ScopedAdmin
+from config.security_log import security_event
 from disputes.evidence import evidence_check
 from disputes.exceptions import TransitionConflict
 from disputes.permissions import can_follow_up_agreement, can_mediate, can_see_personal_data
 from disputes.selectors import case_get_visible, case_list_visible_to
-from disputes.states import BEFORE_AGREEMENT_STATES, CaseStatus
+from disputes.states import BEFORE_AGREEMENT_STATES, CaseStatus, EvidenceScanStatus
 from organizations.selectors import scope_for
 
 from . import services
@@ -45,6 +46,7 @@ from .forms import (
 )
 from .models import Agreement, Instalment, MediationCase, Payment, ReopenRequest, SatisfactionSurvey
 from .pdf import agreement_pdf_bytes
+from .scanning import payment_proof_servable
 from .selectors import (
     agreement_current,
     agreement_list_visible_to,
@@ -320,7 +322,9 @@ class MediationCaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
                 else ""
             ),
             "older_agreements": [a for a in agreements if current is None or a.pk != current.pk],
-            "payments": [{"row": p, "proof_url": url("proof", p.pk) if personal else ""} for p in payments],
+            "payments": [
+                {"row": p, "proof_url": url("proof", p.pk) if personal and p.proof else ""} for p in payments
+            ],
             "reopen_requests": [
                 {"row": r, "handle_url": url("reopen", r.pk) if mediates and r.handled_at is None else ""}
                 for r in case.reopen_requests.select_related("handled_by")
@@ -533,6 +537,17 @@ class MediationCaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
             raise PermissionDenied
         if not payment.proof:
             raise Http404(gettext("文件不存在。"))
+        if not payment_proof_servable(payment):
+            # Quarantined like evidence: waiting for the virus scan, or found infected (mediation.scanning).
+            if payment.proof_scan_status == EvidenceScanStatus.INFECTED:
+                message = gettext("该付款凭证未通过病毒检查，已被隔离，不能下载。")
+            else:
+                message = gettext("该付款凭证正在进行病毒检查，检查通过后才能下载，请稍后再试。")
+            security_event("payment_proof_download", actor=request.user, obj=payment, outcome="quarantined")
+            response = HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+            for header, value in _FILE_HEADERS.items():
+                response[header] = value
+            return response
         try:
             handle = payment.proof.open("rb")
         except (FileNotFoundError, OSError):

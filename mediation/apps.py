@@ -26,3 +26,12 @@ class MediationConfig(AppConfig):
         register_worker_panel(worker_panel)
         register_staff_desk(mediation_desk)  # the case page links the desk where agreements are recorded
         register_packet_section(agreement_packet_section)
+
+        # Retention: the case's mediation rows are anonymised with it, the packet section's personal parts too.
+        from disputes.retention import register_anonymiser
+        from referrals.retention import register_packet_personal_paths
+
+        from .retention import PACKET_PERSONAL_PATHS, mediation_anonymise
+
+        register_anonymiser(mediation_anonymise)
+        register_packet_personal_paths(*PACKET_PERSONAL_PATHS)

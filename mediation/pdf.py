@@ -8,7 +8,7 @@ beyond reading the agreement, its items, instalments and case.
 import io
 from decimal import Decimal
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # escapes text for ReportLab's markup, parses no XML  # nosec B406
 
 from django.utils import timezone
 from django.utils.translation import gettext as _

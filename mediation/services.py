@@ -50,6 +50,7 @@ from .models import (
     SatisfactionSurvey,
 )
 from .outbox import notify, payment_order_handoff, reminder_once
+from .scanning import payment_proof_scan_enqueue
 from .selectors import (
     agreement_effective,
     commission_where_station,
@@ -704,6 +705,9 @@ def payment_record(
     )
     payment.proof.save(f"{proof.sha256[:16]}.{proof.extension}", proof.file(), save=False)
     payment.save()
+    payment_proof_scan_enqueue(
+        payment_id=payment.pk
+    )  # quarantined until scanned, when a scanner is configured
     paid = paid_before + amount
     case_event_record(
         case_id=case.pk,

@@ -47,6 +47,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "disputes.add_holidaynoticeday",
         "disputes.change_holidaynoticeday",
         "disputes.delete_holidaynoticeday",
+        # knowledge: officials keep the laws, guides and classes current and review the consultation log
+        "knowledge.view_source",
+        "knowledge.add_source",
+        "knowledge.change_source",
+        "knowledge.view_article",
+        "knowledge.add_article",
+        "knowledge.change_article",
+        "knowledge.view_lesson",
+        "knowledge.add_lesson",
+        "knowledge.change_lesson",
+        "knowledge.view_consultationlog",
     ],
 }
 

@@ -215,11 +215,12 @@ class AftercareHandoffAdmin(HandoffAdmin):
 
     def aftercare_view(self, request, handoff_id, action):
         """The receiver's forms for these kinds (POST only): each cleans its form and calls one service."""
+        # The scope first, whatever the method: another organization's handoff is a 404, not a redirect to it.
+        if not self.get_queryset(request).filter(pk=handoff_id).exists():
+            raise Http404(self.not_found_message)
         back = HttpResponseRedirect(reverse("admin:referrals_handoff_change", args=[handoff_id]))
         if request.method != "POST":
             return back
-        if not self.get_queryset(request).filter(pk=handoff_id).exists():
-            raise Http404(self.not_found_message)
         forms_by_action = {
             "lawyer": LawyerForm,
             "outcome": LegalAidOutcomeForm,

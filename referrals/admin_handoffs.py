@@ -163,12 +163,13 @@ class HandoffAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def answer_view(self, request, handoff_id, action):
+        # The scope first, whatever the method: another organization's handoff is a 404, not a redirect to it.
+        if not self.get_queryset(request).filter(pk=handoff_id).exists():
+            raise Http404(self.not_found_message)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:referrals_handoff_change", args=[handoff_id]))
         if action not in ANSWER_NAMES:
             raise Http404(gettext("没有这个操作。"))
-        if not self.get_queryset(request).filter(pk=handoff_id).exists():
-            raise Http404(self.not_found_message)
         back = HttpResponseRedirect(reverse("admin:referrals_handoff_change", args=[handoff_id]))
         form = HandoffAnswerForm(request.POST)
         if not form.is_valid():

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -113,6 +114,14 @@ class HandoffListApi(ListAPIView):
             qs = qs.filter(to_org_id__in=scope.org_ids)
         elif not scope.is_superuser and params.get("direction") == "sent":
             qs = qs.filter(from_org_id__in=scope.org_ids)
+        # A value outside the documented choices is a 400, not silently the whole list.
+        for name, choices in (
+            ("direction", ("received", "sent")),
+            ("status", HandoffStatus.values),
+            ("kind", HandoffKind.values),
+        ):
+            if name in params and params[name] not in choices:
+                raise ValidationError({name: [_("不是有效的选项。")]})
         if params.get("status") in HandoffStatus.values:
             qs = qs.filter(status=params["status"])
         if params.get("kind") in HandoffKind.values:

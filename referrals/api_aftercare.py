@@ -66,7 +66,15 @@ def _body(request) -> dict:
 
 
 def _flag(request, name: str) -> bool:
-    return request.query_params.get(name, "").lower() in ("1", "true", "yes")
+    """A yes/no filter: absent is no; a value that is neither (``?urgent=maybe``) is a 400, not ignored."""
+    value = request.query_params.get(name)
+    if value is None:
+        return False
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ValidationError({name: [_("请填写 true 或 false。")]})
 
 
 # --- Serializers -----------------------------------------------------------------------------------------------

@@ -28,3 +28,10 @@ class ReferralsConfig(AppConfig):
         extensions.register_case_effect(legal_aid.legal_aid_on_case_event)
         for panel in panels.PANELS:
             extensions.register_worker_panel(panel)
+
+        # Retention: notifications, handoff packets and the aftercare rows are anonymised with the case.
+        from disputes.retention import register_anonymiser
+
+        from .retention import referrals_anonymise
+
+        register_anonymiser(referrals_anonymise)

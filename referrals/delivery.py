@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import time
+from collections import defaultdict
 
 import httpx
 from django.conf import settings
@@ -143,18 +144,33 @@ def _email(delivery) -> None:
 
 def inbox_notify(*, handoff) -> None:
     """The in-platform inbox: the receiving organization's staff get an in-app message, once each."""
-    user_ids = (
-        Membership.objects.filter(organization_id=handoff.to_org_id, user__is_active=True)
-        .values_list("user_id", flat=True)
+    inbox_notify_many(handoffs=[handoff])
+
+
+def inbox_notify_many(*, handoffs) -> None:
+    """The inbox messages of several handoffs at once: one query for the receivers' staff, one bulk INSERT. Each
+    message's idempotency key (``handoff:<id>:user:<user>:in_app``) is unique and a conflicting row is skipped
+    (``ON CONFLICT DO NOTHING``), so a handoff delivered again never messages anyone twice."""
+    if not handoffs:
+        return
+    staff: dict[int, list[int]] = defaultdict(list)
+    for org_id, user_id in (
+        Membership.objects.filter(
+            organization_id__in={handoff.to_org_id for handoff in handoffs}, user__is_active=True
+        )
+        .values_list("organization_id", "user_id")
         .distinct()
-    )
-    body = _("新的移交：%(kind)s，案件 %(code)s，来自%(org)s。") % {
-        "kind": handoff.get_kind_display(),
-        "code": handoff.case.tracking_code,
-        "org": handoff.from_org.name if handoff.from_org_id else _("劳动者本人"),
-    }
-    Notification.objects.bulk_create(
-        [
+    ):
+        staff[org_id].append(user_id)
+    now = timezone.now()
+    messages = []
+    for handoff in handoffs:
+        body = _("新的移交：%(kind)s，案件 %(code)s，来自%(org)s。") % {
+            "kind": handoff.get_kind_display(),
+            "code": handoff.case.tracking_code,
+            "org": handoff.from_org.name if handoff.from_org_id else _("劳动者本人"),
+        }
+        messages += [
             Notification(
                 case_id=handoff.case_id,
                 channel=NotificationChannel.IN_APP,
@@ -162,12 +178,11 @@ def inbox_notify(*, handoff) -> None:
                 body=body,
                 idempotency_key=f"handoff:{handoff.pk}:user:{user_id}:in_app",
                 status=NotificationStatus.SENT,
-                sent_at=timezone.now(),
+                sent_at=now,
             )
-            for user_id in user_ids
-        ],
-        ignore_conflicts=True,
-    )
+            for user_id in staff[handoff.to_org_id]
+        ]
+    Notification.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
 
 
 def inbox_path(handoff) -> str:

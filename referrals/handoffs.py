@@ -8,9 +8,12 @@ Guarantees, and where they are enforced:
   commit and may fail: :func:`handoff_deliveries_sweep` re-publishes every due row.
 - **Retries live in the row.** ``attempts``, ``next_attempt_at`` (exponential back-off with jitter) and the lease
   are columns, never Celery countdowns, so a broker that redelivers or forgets a message changes nothing.
-- **Delivered once.** :func:`handoff_delivery_deliver` claims a row with a conditional ``UPDATE … WHERE status =
-  'pending'``; a second task for the same row claims nothing. Every message carries the delivery's idempotency key,
-  so a receiver that gets it twice (a worker killed after sending, before recording) can tell.
+- **Delivered once.** A row is claimed with a conditional ``UPDATE … WHERE status = 'pending'`` (one row:
+  :func:`handoff_delivery_deliver`; a batch of inbox rows: :func:`handoff_deliveries_deliver`, with ``FOR UPDATE
+  SKIP LOCKED``); a second task for the same row claims nothing. Every message carries the delivery's idempotency
+  key, so a receiver that gets it twice (a worker killed after sending, before recording) can tell, and the inbox's
+  messages are written with unique keys (``ON CONFLICT DO NOTHING``) in the transaction that marks the rows
+  delivered.
 - **No endless loops.** A lease that runs out means the task holding the row died; after ``HANDOFF_MAX_LAPSES``
   such deaths, or ``HANDOFF_MAX_ATTEMPTS`` failed attempts, or a refusal that retrying cannot fix, the row becomes a
   dead letter, visible in the admin with its error and a retry button (:func:`handoff_delivery_retry`).
@@ -23,13 +26,13 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +45,7 @@ from disputes.states import ConfirmationRoute
 from organizations.models import Organization
 from organizations.selectors import scope_for
 
-from .delivery import PermanentDeliveryError, deliver
+from .delivery import PermanentDeliveryError, deliver, inbox_notify_many
 from .models import AgencyEndpoint, Handoff, HandoffCallback, HandoffDelivery
 from .states import (
     HANDOFF_DECIDED,
@@ -220,8 +223,9 @@ def handoff_create(
         created_at=event.created_at,
     )
     deliveries = HandoffDelivery.objects.bulk_create(_deliveries_for(handoff))
-    for delivery in deliveries:
-        enqueue_on_commit(DELIVER_TASK, delivery_id=delivery.pk)
+    # One message for the handoff's rows (not one per row): the task delivers them, and fills its batch with
+    # other due inbox rows (handoff_deliveries_deliver).
+    enqueue_on_commit(DELIVER_TASK, delivery_ids=[delivery.pk for delivery in deliveries])
     return handoff
 
 
@@ -251,7 +255,8 @@ def _lease() -> timedelta:
 def _backoff(attempts: int) -> timedelta:
     """Exponential back-off with full jitter, capped: 1×, 2×, 4×… the base, at most an hour."""
     ceiling = min(settings.HANDOFF_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), 3600)
-    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+    jitter = random.uniform(0, ceiling / 2)  # jitter of a retry delay, not a secret  # nosec B311
+    return timedelta(seconds=ceiling / 2 + jitter)
 
 
 def _short_error(exc: BaseException) -> str:
@@ -282,6 +287,12 @@ def handoff_delivery_deliver(*, delivery_id: int) -> bool:
         .defer(*_CASE_COLUMNS_NOT_READ)
         .get(pk=delivery_id)
     )
+    return _deliver_claimed(delivery)
+
+
+def _deliver_claimed(delivery: HandoffDelivery) -> bool:
+    """Send a row this process has claimed (status ``sending``, its attempt counted); record the outcome in the
+    row: delivered, back to pending after a back-off, or a dead letter. True when delivered."""
     try:
         # An adapter's own writes (the inbox's messages) and the row marked delivered commit together: an inbox
         # delivery has its effect exactly once even if the task dies. (A webhook's effect is outside; the
@@ -324,6 +335,92 @@ def _delivered(delivery: HandoffDelivery) -> None:
         )
 
 
+# --- Delivering in batches ---------------------------------------------------------------------------------------
+def handoff_deliveries_deliver(*, delivery_ids: Iterable[int] = (), fill: int = 0) -> int:
+    """Deliver the due rows among ``delivery_ids`` and, with ``fill`` > 0, up to that many other due inbox rows;
+    return how many this call delivered.
+
+    - Inbox rows are claimed together by one statement (:func:`_claim_inbox_batch`: ``UPDATE … WHERE id IN
+      (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id``): each row's attempt is counted and its lease set
+      exactly as a single claim does, and concurrent batches never take the same row nor wait on each other. They
+      are then delivered in one transaction (:func:`_deliver_inbox_batch`): every message inserted with its
+      idempotency key (``ON CONFLICT DO NOTHING``), the rows and their handoffs marked delivered by one UPDATE
+      each. A task killed in between commits nothing of it; the rows keep their lease, which lapses, and the
+      sweep takes them back (a lapse each, a dead letter after ``HANDOFF_MAX_LAPSES``).
+    - Webhook and e-mail rows among ``delivery_ids`` are claimed one at a time just before they are sent
+      (:func:`handoff_delivery_deliver`), each with its own lease and timeouts: a slow receiver never lets the
+      lease of a row waiting behind it run out. ``fill`` never takes them.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in delivery_ids))
+    channels = dict(HandoffDelivery.objects.filter(pk__in=ids).values_list("pk", "channel")) if ids else {}
+    inbox = [pk for pk in ids if channels.get(pk) == DeliveryChannel.INBOX]
+    delivered = _deliver_inbox_batch(_claim_inbox_batch(ids=inbox, fill=fill))
+    for pk in ids:
+        if channels.get(pk) not in (None, DeliveryChannel.INBOX):
+            delivered += handoff_delivery_deliver(delivery_id=pk)
+    return delivered
+
+
+def _claim_inbox_batch(*, ids: list[int], fill: int) -> list[int]:
+    """Claim the due inbox rows among ``ids`` and up to ``fill`` other due inbox rows, oldest due first, in one
+    statement; return the ids claimed. A row another transaction holds is skipped (SKIP LOCKED), not waited for;
+    the ``status = 'pending'`` condition of the outer UPDATE is checked again on the locked row, so a row claimed
+    meanwhile is not claimed twice."""
+    if not ids and fill <= 0:
+        return []
+    table = connection.ops.quote_name(HandoffDelivery._meta.db_table)
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    due = "channel = %s AND status = %s AND next_attempt_at <= %s"
+    due_params = [DeliveryChannel.INBOX.value, DeliveryStatus.PENDING.value, adapt(now)]
+    mine = f"id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
+    # The table's name and fixed clauses come from the code; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, lease_until = %s "  # noqa: S608  # nosec B608
+        f"WHERE {due} AND ({mine} OR id IN "
+        f"(SELECT id FROM {table} WHERE {due} ORDER BY next_attempt_at LIMIT %s{lock})) RETURNING id"
+    )
+    params = [
+        DeliveryStatus.SENDING.value,
+        adapt(now + _lease()),
+        *due_params,
+        *ids,
+        *due_params,
+        max(fill, 0),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _deliver_inbox_batch(ids: list[int]) -> int:
+    """Deliver claimed inbox rows together; return how many were marked delivered. If the batch fails as a whole
+    (a database error), each row is delivered on its own instead, so one bad row costs only its own attempt."""
+    if not ids:
+        return 0
+    deliveries = list(
+        HandoffDelivery.objects.select_related("handoff__case", "handoff__from_org", "handoff__to_org")
+        .defer("handoff__packet_json", *_CASE_COLUMNS_NOT_READ)  # the inbox never reads the packet
+        .filter(pk__in=ids, status=DeliveryStatus.SENDING)
+        .order_by("pk")
+    )
+    try:
+        with transaction.atomic():
+            inbox_notify_many(handoffs=[delivery.handoff for delivery in deliveries])
+            now = timezone.now()
+            delivered = HandoffDelivery.objects.filter(
+                pk__in=[delivery.pk for delivery in deliveries], status=DeliveryStatus.SENDING
+            ).update(status=DeliveryStatus.DELIVERED, delivered_at=now, lease_until=None, last_error="")
+            Handoff.objects.filter(
+                pk__in={delivery.handoff_id for delivery in deliveries}, status=HandoffStatus.PENDING
+            ).update(status=HandoffStatus.DELIVERED, delivered_at=now)
+    except Exception:  # noqa: BLE001 (each row is then tried alone and records its own error)
+        logger.warning("a batch of %s inbox deliveries failed; delivering them one by one", len(deliveries))
+        return sum(_deliver_claimed(delivery) for delivery in deliveries)
+    return delivered
+
+
 @transaction.atomic
 def _give_up(delivery: HandoffDelivery, error: str) -> None:
     """Make the row a dead letter and tell the sender in the case history (staff only)."""
@@ -344,12 +441,15 @@ def _record_dead_letter(handoff: Handoff, channel: str) -> None:
     )
 
 
-def handoff_deliveries_sweep(*, limit: int = 500) -> int:
-    """The safety net (Celery beat, every few seconds): re-publish due rows and take back rows whose lease ran out.
+def handoff_deliveries_sweep(*, limit: int = 5000) -> int:
+    """The safety net (Celery beat, every few seconds): re-publish due rows and take back rows whose lease ran out;
+    return how many rows it published.
 
     Rows are picked with ``SELECT … FOR UPDATE SKIP LOCKED``, so sweepers running at once (two beat processes, a
     slow run overlapping the next) share the work instead of doing it twice or waiting on each other. A row whose
-    lease ran out ``HANDOFF_MAX_LAPSES`` times becomes a dead letter instead of being tried for ever.
+    lease ran out ``HANDOFF_MAX_LAPSES`` times becomes a dead letter instead of being tried for ever. Inbox rows
+    are published ``HANDOFF_BATCH_SIZE`` to a message (one task delivers them together), webhook and e-mail rows
+    one to a message (each waits on its receiver).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -360,9 +460,9 @@ def handoff_deliveries_sweep(*, limit: int = 500) -> int:
                 | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
             )
             .order_by("next_attempt_at")
-            .values_list("pk", "status", "lapses")[:limit]
+            .values_list("pk", "status", "lapses", "channel")[:limit]
         )
-        lapsed = [(pk, lapses) for pk, status, lapses in rows if status == DeliveryStatus.SENDING]
+        lapsed = [(pk, lapses) for pk, status, lapses, _channel in rows if status == DeliveryStatus.SENDING]
         dead = [pk for pk, lapses in lapsed if lapses + 1 >= settings.HANDOFF_MAX_LAPSES]
         revived = [pk for pk, lapses in lapsed if lapses + 1 < settings.HANDOFF_MAX_LAPSES]
         if revived:
@@ -383,9 +483,19 @@ def handoff_deliveries_sweep(*, limit: int = 500) -> int:
             )
             for delivery in HandoffDelivery.objects.filter(pk__in=dead).select_related("handoff__to_org"):
                 _record_dead_letter(delivery.handoff, delivery.channel)
-        due = [pk for pk, status, _lapses in rows if status == DeliveryStatus.PENDING] + revived
-        for pk in due:
-            enqueue_on_commit(DELIVER_TASK, delivery_id=pk)
+        revived_set = set(revived)
+        due = [
+            (pk, channel)
+            for pk, status, _lapses, channel in rows
+            if status == DeliveryStatus.PENDING or pk in revived_set
+        ]
+        inbox = [pk for pk, channel in due if channel == DeliveryChannel.INBOX]
+        size = max(settings.HANDOFF_BATCH_SIZE, 1)
+        for start in range(0, len(inbox), size):
+            enqueue_on_commit(DELIVER_TASK, delivery_ids=inbox[start : start + size])
+        for pk, channel in due:
+            if channel != DeliveryChannel.INBOX:
+                enqueue_on_commit(DELIVER_TASK, delivery_ids=[pk])
     return len(due)
 
 
@@ -408,7 +518,7 @@ def handoff_delivery_retry(*, delivery_id: int, actor) -> HandoffDelivery:
     delivery.next_attempt_at = timezone.now()
     delivery.lease_until = None
     delivery.save(update_fields=["status", "attempts", "lapses", "next_attempt_at", "lease_until"])
-    enqueue_on_commit(DELIVER_TASK, delivery_id=delivery.pk)
+    enqueue_on_commit(DELIVER_TASK, delivery_ids=[delivery.pk])
     return delivery
 
 

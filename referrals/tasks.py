@@ -1,6 +1,7 @@
 """Thin tasks: take ids, call a service. A vanished or finished row makes the task a no-op."""
 
 from celery import shared_task
+from django.conf import settings
 
 from . import aftercare, handoffs, services
 
@@ -32,9 +33,15 @@ def clean_up_notification_pins() -> int:
     return services.notification_pins_clean_up()
 
 
-@shared_task(name="referrals.deliver_handoff", **_RETRY)
-def deliver_handoff(delivery_id: int) -> bool:
-    return handoffs.handoff_delivery_deliver(delivery_id=delivery_id)
+@shared_task(name="referrals.deliver_handoff", bind=True, **_RETRY)
+def deliver_handoff(self, delivery_ids: list[int] | None = None, delivery_id: int | None = None) -> int:
+    """Deliver these rows (``delivery_id``: a message published before batches) and, in a worker, fill the batch
+    with other due inbox rows, so a backlog drains ``HANDOFF_BATCH_SIZE`` rows per task and the messages of rows
+    taken that way find nothing to do. In-process (eager: the demo without a broker, unit tests) a request
+    delivers only its own rows."""
+    ids = [*(delivery_ids or []), *([delivery_id] if delivery_id is not None else [])]
+    fill = 0 if self.request.is_eager else max(settings.HANDOFF_BATCH_SIZE - len(ids), 0)
+    return handoffs.handoff_deliveries_deliver(delivery_ids=ids, fill=fill)
 
 
 @shared_task(name="referrals.sweep_handoffs")

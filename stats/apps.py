@@ -10,10 +10,11 @@ class StatsConfig(AppConfig):
     verbose_name = _("统计")
 
     def ready(self) -> None:
-        from disputes.extensions import register_case_effect
+        from disputes.extensions import register_batch_flush, register_case_effect
 
         from . import tasks  # noqa: F401  (registered by name in every process)
-        from .services import stats_case_changed
+        from .services import stats_batch_flush, stats_case_changed
 
         # Runs inside every case-changing transaction: the figures change when, and only if, the case does.
         register_case_effect(stats_case_changed)
+        register_batch_flush(stats_batch_flush)

@@ -173,7 +173,7 @@ class Table:
             empty = escape(_("统计期内没有数据。"))
             body.append(f'<tr><td colspan="{len(self.columns) + 1}" class="empty">{empty}</td></tr>')
         note = f'<span class="table-note">{escape(self.note)}</span>' if self.note else ""
-        return mark_safe(  # noqa: S308 (every value above is escaped)
+        return mark_safe(  # noqa: S308 (every value above is escaped)  # nosec B308 B703
             f'<div class="table-wrap"><table class="stats-table" id="table-{escape(self.code)}">'
             f"<caption>{escape(self.title)}{note}</caption>"
             f'<thead><tr><th scope="col">{escape(self.key_label)}</th>{head}</tr></thead>'

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from disputes.extensions import case_effects_batch_state
 from disputes.models import Case
 
 from . import rebuild, store
@@ -53,11 +54,25 @@ def _counts(name: str) -> bool:
 
 def stats_case_changed(*, case, event) -> None:
     """The case effect: bring the case's snapshot and the summary tables up to date with ``case`` as it stands,
-    in the caller's transaction. History events that change nothing the figures read (evidence added, a
+    in the caller's transaction (inside a batch, at the batch's end: :func:`stats_batch_flush`). History events that change nothing the figures read (evidence added, a
     reminder) are skipped."""
     if not _counts(event.transition):
         return
+    batch = case_effects_batch_state()
+    if batch is not None:
+        # Inside a batch of changes in one transaction: once per case, at its end (stats_batch_flush). The
+        # snapshot is recomputed from the case as it then stands, so the figures end up as if done each time.
+        batch.setdefault("stats", set()).add(case.pk)
+        return
     _refresh(Q(pk=case.pk), [case.pk], apply=True)
+
+
+def stats_batch_flush(*, state: dict) -> None:
+    """The end of a :func:`disputes.extensions.case_effects_batched` block: refresh each case it changed, once,
+    in the same transaction."""
+    case_ids = sorted(state.get("stats", ()))
+    if case_ids:
+        _refresh(Q(pk__in=case_ids), case_ids, apply=True)
 
 
 def _refresh(case_filter: Q, case_ids: list[int], *, apply: bool) -> int:

@@ -117,7 +117,7 @@ def snapshots_range_lock(lo: int, hi: int) -> dict[int, Snapshot]:
     cases = connection.ops.quote_name(Case._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(_q(f) for f in SNAPSHOT_FIELDS)}) "  # noqa: S608 (names only)
+            f"INSERT INTO {table} ({', '.join(_q(f) for f in SNAPSHOT_FIELDS)}) "  # noqa: S608 (names only)  # nosec B608
             f"SELECT id, {', '.join(_default_sql(f) for f in SNAPSHOT_FIELDS[1:])} FROM {cases} "
             "WHERE id >= %s AND id <= %s ON CONFLICT (case_id) DO NOTHING",
             [lo, hi],
@@ -186,7 +186,7 @@ def _snapshots_copy(snapshots: list[Snapshot]) -> None:
         cursor.copy_expert(f"COPY stats_snapshot_load ({columns}) FROM STDIN", buffer)
         assignments = ", ".join(f"{_q(f)} = l.{_q(f)}" for f in SNAPSHOT_FIELDS[1:])
         cursor.execute(
-            f"UPDATE {table} AS s SET {assignments} FROM stats_snapshot_load AS l "  # noqa: S608 (names only)
+            f"UPDATE {table} AS s SET {assignments} FROM stats_snapshot_load AS l "  # noqa: S608 (names only)  # nosec B608
             "WHERE s.case_id = l.case_id"
         )
         cursor.execute("TRUNCATE stats_snapshot_load")
@@ -237,7 +237,7 @@ def _upsert(model, keys: tuple[str, ...], values: tuple[str, ...], rows: list[tu
         for start in range(0, len(rows), UPSERT_ROWS):
             chunk = rows[start : start + UPSERT_ROWS]
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608 (names only)
+                f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) "  # noqa: S608 (names only)  # nosec B608
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
                 f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) DO UPDATE SET {assignments}",
                 [value for row in chunk for value in row],

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from config.security_log import security_event
 from disputes.states import Category, Channel
 from organizations.models import Organization, Region
 from organizations.states import Industry
@@ -232,6 +233,7 @@ def stats_export_csv(request):
     if error is not None:
         return error
     response = HttpResponse(exports.csv_bytes(parts), content_type="text/csv; charset=utf-8")
+    security_event("stats_export", actor=request.user, object_type="stats.summary", format="csv")
     response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
     return response
 
@@ -248,4 +250,5 @@ def stats_export_xlsx(request):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    security_event("stats_export", actor=request.user, object_type="stats.summary", format="xlsx")
     return response

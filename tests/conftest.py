@@ -42,6 +42,47 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _staff_sign_in_passes_two_factor(monkeypatch):
+    """``client.force_login(staff)`` and ``client.login(...)`` sign a member of staff in *with* two-factor
+    verification: the session names a real confirmed TOTP device created for the user, exactly what the verify
+    page leaves behind. Without it, the ~150 tests that sign staff in to test something else would each have to
+    pass the second factor by hand. ``client.login`` also gets a request (django-axes refuses to authenticate
+    without one). The tests of the second factor itself (tests/config/test_auth_*.py) sign in through the real
+    /admin/login/ form, which this does not touch, and they prove that an unverified session is refused."""
+    from django.contrib.auth import authenticate
+    from django.http import HttpRequest
+    from django.test.client import Client
+
+    original_login = Client._login
+
+    def _login(self, user, backend=None):
+        original_login(self, user, backend)
+        from config.security.twofactor import otp_required_for
+
+        if otp_required_for(user):
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    def login(self, **credentials):
+        credentials.setdefault("request", HttpRequest())
+        user = authenticate(**credentials)
+        if user:
+            self._login(user)
+            return True
+        return False
+
+    monkeypatch.setattr(Client, "_login", _login)
+    monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
 def notification_rules(request):
     """The notification rules and message templates ``referrals`` seeds in a migration, put back for transactional
     tests: the flush after each one removes migration data (see ``deadline_rules`` in tests/browser/conftest.py),

@@ -35,16 +35,28 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "config.security",
     "organizations",
     "disputes",
     "referrals",
     "mediation",
     "arbitration",
     "stats",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every request gets its id (X-Request-ID) before anything logs, and every denial is logged.
+    "config.security_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # First after SecurityMiddleware, so that error pages, 404s, static files and downloads get them too.
+    "csp.middleware.CSPMiddleware",
+    "config.security.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
@@ -52,8 +64,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Absolute session timeout, and staff must pass two-factor verification (config/security/middleware.py).
+    "config.security.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out flagged during sign-in into the 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,9 +132,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first: new and re-set passwords are hashed with it, older hashes upgrade at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Axes' backend first: it refuses a locked-out username+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # sessions live in the database, never in Redis
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# Idle timeout: every request renews the cookie and the row, so a session ends this long after its last request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+# Absolute timeout: a signed-in session ends this long after sign-in however active it is (config/security).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_NAME = env("SESSION_COOKIE_NAME", default="sessionid")
+CSRF_COOKIE_NAME = env("CSRF_COOKIE_NAME", default="csrftoken")
 LOGIN_URL = "admin:login"
+
+# Sign-in lock-out (django-axes): failures are counted per username *and* address together, so an attacker
+# guessing from one address locks only that pair and cannot lock a member of staff out from everywhere.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours; then the pair may try again
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "config.client.client_ip"  # the trusted proxy hop, as for every other limit
+AXES_LOCKOUT_CALLABLE = "config.security.lockout.lockout_response"  # Chinese page or JSON, status 429
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+
+# Two-factor authentication for every member of staff (django-otp: TOTP, recovery codes). The pages that need it
+# start with these prefixes; a signed-in member of staff not yet verified is sent to verify or enrol first, and a
+# session-authenticated API call gets 403 (config/security/middleware.py).
+OTP_REQUIRED_PATH_PREFIXES = ["/admin/", "/stats/", "/api/"]
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="OneStop 一站式")
+OTP_STATIC_RECOVERY_CODES = 10
 
 # --- Languages and time ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -144,8 +197,35 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES + 5
+# Virus scanning of evidence (disputes/scanning.py): a clamd address, tcp://host:3310 or unix:///path/clamd.ctl.
+# Set: every new file is quarantined (never served) until clamd calls it clean. Empty: no scanner; files are
+# marked "not scanned" and served, and the staff see that they were not scanned.
+CLAMAV_URL = env("CLAMAV_URL", default="")
+CLAMAV_TIMEOUT_SECONDS = env.float("CLAMAV_TIMEOUT_SECONDS", default=30.0)
+# Files still waiting for a verdict this long after upload are queued again by the beat sweeper.
+EVIDENCE_SCAN_RETRY_MINUTES = env.int("EVIDENCE_SCAN_RETRY_MINUTES", default=10)
 
 # --- Security (production hardens these values) ---------------------------------------------------------------
+# Content-Security-Policy on every response (django-csp). No inline script or style anywhere: templates use
+# static files; the API docs page widens style-src for itself only (config/urls.py).
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:", "blob:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_NONE],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF],
+    }
+}
+# Responses under these prefixes (the claim form and its receipt, tracking, staff pages, the API) carry
+# ``Cache-Control: no-store``: a shared or back-button cache must not keep people's data.
+NO_STORE_PATH_PREFIXES = ["/intake/", "/track/", "/report-risk/", "/admin/", "/stats/", "/api/", "/staff/"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -163,6 +243,11 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 # until every row is re-encrypted). The keyed hash that matches the same person across cases uses its own key.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 PII_HASH_KEY = env("PII_HASH_KEY")
+# Retention (PIPL Art. 19): this many days after a case is closed (or rejected, withdrawn) its people's data is
+# anonymised — names, ID numbers, phones, addresses, free text and evidence files — while the figures stay
+# (disputes/retention.py, beat task disputes.anonymise_closed_cases). 0 turns it off.
+CASE_RETENTION_DAYS = env.int("CASE_RETENTION_DAYS", default=3 * 365)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=200)
 
 # --- Statistics for officials (stats/) ------------------------------------------------------------------------
 # Cells with fewer cases than this are shown as "<N" (and their amounts, rates and days not at all), on the page,
@@ -201,6 +286,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers keep their database connection from one task to the next (config/celery.py): Celery's Django fixup
+# closes it around every task unless this is set (it then closes it every this many tasks), and opening a
+# PostgreSQL connection costs more than a delivery's own queries. Django's close_old_connections() still runs
+# around each task, as around each request, so a broken or old connection (WORKER_CONN_MAX_AGE) is replaced.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=600)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "referrals-sweep-events": {"task": "referrals.sweep_case_events", "schedule": 60.0},
@@ -219,6 +310,12 @@ CELERY_BEAT_SCHEDULE = {
     "disputes-acceptance-overdue": {"task": "disputes.acceptance_overdue_alerts", "schedule": 60.0 * 60},
     # The daily deadline reminders, run hourly for the same reason: each reminder is keyed, so it goes out once.
     "disputes-deadline-reminders": {"task": "disputes.deadline_reminders", "schedule": 60.0 * 60},
+    # Daily: closed cases past CASE_RETENTION_DAYS are anonymised (a missed day is caught up the next one).
+    "disputes-anonymise-closed-cases": {"task": "disputes.anonymise_closed_cases", "schedule": 60.0 * 60 * 24},
+    # Evidence whose scan was never published (broker down) or never finished is queued again.
+    "disputes-sweep-evidence-scans": {"task": "disputes.sweep_evidence_scans", "schedule": 60.0 * 5},
+    # The same for payment proofs (mediation/scanning.py).
+    "mediation-sweep-payment-proof-scans": {"task": "mediation.sweep_payment_proof_scans", "schedule": 60.0 * 5},
     # Daily is enough for reminders counted in days; each reminder is recorded once per key, so a rerun is a no-op.
     "mediation-reminders": {"task": "mediation.reminders", "schedule": 60.0 * 60 * 24},
     # Daily: each check-in after closure is recorded once per case and offset; a missed day is caught up.
@@ -237,6 +334,8 @@ HANDOFF_MAX_ATTEMPTS = env.int("HANDOFF_MAX_ATTEMPTS", default=8)
 HANDOFF_RETRY_BASE_SECONDS = env.float("HANDOFF_RETRY_BASE_SECONDS", default=30.0)
 # Leases run out this many times (the task killed each time): a dead letter instead of a loop.
 HANDOFF_MAX_LAPSES = env.int("HANDOFF_MAX_LAPSES", default=3)
+# Inbox deliveries one task claims and delivers together (referrals.handoffs.handoff_deliveries_deliver).
+HANDOFF_BATCH_SIZE = env.int("HANDOFF_BATCH_SIZE", default=100)
 
 # --- Mediation ------------------------------------------------------------------------------------------------
 # How many days before an instalment of a mediation agreement falls due its reminder goes out.
@@ -271,6 +370,18 @@ SMS_QUIET_HOURS_TIME_ZONE = env("SMS_QUIET_HOURS_TIME_ZONE", default="Asia/Shang
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OneStop <noreply@onestop.invalid>")
 
+# --- Knowledge and consultation (knowledge/) ------------------------------------------------------------------
+# The assistant answers from the retrieved articles alone unless a language-model provider is configured:
+# "" (none) or "openai" (any OpenAI-compatible chat-completions endpoint). Its prompt holds only the retrieved
+# articles and the question with personal data removed; on any failure the retrieval answer is given.
+CONSULT_PROVIDER = env("CONSULT_PROVIDER", default="")
+CONSULT_LLM_BASE_URL = env("CONSULT_LLM_BASE_URL", default="")
+CONSULT_LLM_API_KEY = env("CONSULT_LLM_API_KEY", default="")
+CONSULT_LLM_MODEL = env("CONSULT_LLM_MODEL", default="")
+CONSULT_LLM_TIMEOUT_SECONDS = env.float("CONSULT_LLM_TIMEOUT_SECONDS", default=15.0)
+# Questions per address and hour on the /knowledge/ page (the API's rate is REST_FRAMEWORK "consult").
+CONSULT_PAGE_RATE = env("CONSULT_PAGE_RATE", default="30/h")
+
 # --- REST API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -287,6 +398,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", default="30/minute"),
         "intake": env("API_INTAKE_RATE", default="20/hour"),
+        "consult": env("API_CONSULT_RATE", default="30/hour"),  # the consultation assistant (knowledge/)
+        "knowledge": env("API_KNOWLEDGE_RATE", default="120/minute"),  # article lists and search
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
@@ -300,6 +413,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Choice sets that share a field name ("status", "kind") across components get names of their own.
+    # The 404 every operation with a path parameter or a page can answer (config/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.document_not_found",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "HandoffStatusEnum": "referrals.states.HandoffStatus",
         "HandoffKindEnum": "referrals.states.HandoffKind",
@@ -311,8 +429,19 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.security_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.security_log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        # The security log (config/security_log.py): JSON lines, no personal values, its own stream.
+        "security": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "onestop.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }

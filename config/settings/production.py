@@ -13,3 +13,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405
+# __Host- cookies: the browser accepts them only over HTTPS, for this exact host and path "/", so a sibling
+# subdomain or a plain-HTTP page cannot plant or overwrite the session or CSRF cookie.
+SESSION_COOKIE_NAME = env("SESSION_COOKIE_NAME", default="__Host-sessionid")
+CSRF_COOKIE_NAME = env("CSRF_COOKIE_NAME", default="__Host-csrftoken")
+LANGUAGE_COOKIE_SECURE = True

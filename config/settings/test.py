@@ -10,6 +10,8 @@ from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402
 
 DEBUG = False
+# Fast hashing for the thousands of users the suite creates. Base and production hash with Argon2 first, which
+# tests/config/test_auth_passwords.py proves by loading those settings in a subprocess.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

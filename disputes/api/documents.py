@@ -36,7 +36,14 @@ class DocumentVerifyApi(APIView):
     @extend_schema(
         operation_id="documents_verify",
         summary="核验文书真伪（文书每页底部的验证码）",
-        parameters=[OpenApiParameter("code", str, required=True, description="验证码，如 ABCD-EFGH-JKMN")],
+        parameters=[
+            OpenApiParameter(
+                "code",
+                {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"\S"},
+                required=True,
+                description="验证码，如 ABCD-EFGH-JKMN",
+            )
+        ],
         responses={
             200: OutputSerializer,
             **error_responses(400, 404, 429, s404="本平台没有出具过带有这个验证码的文书"),

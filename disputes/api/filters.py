@@ -1,11 +1,27 @@
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from organizations.states import Industry
 
 from ..models import Case
 from ..services import tracking_code_normalize
 from ..states import CaseStatus, Category, Channel
+
+
+class _DateField(forms.DateField):
+    """A date or nothing: ``?to=`` with no value is an error (400), as the schema's date format says and as the
+    statistics API answers, not a filter silently dropped."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError(_("日期格式应为 YYYY-MM-DD，例如 2026-01-31。"), code="invalid")
+        return super().clean(value)
+
+
+class _DateFilter(django_filters.DateFilter):
+    field_class = _DateField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -15,10 +31,10 @@ class CaseFilter(django_filters.FilterSet):
     industry = django_filters.ChoiceFilter(choices=Industry.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_category")
-    created_from = django_filters.DateFilter(
+    created_from = _DateFilter(
         field_name="created_at", lookup_expr="date__gte", label="提交日期起（含），YYYY-MM-DD"
     )
-    created_to = django_filters.DateFilter(
+    created_to = _DateFilter(
         field_name="created_at", lookup_expr="date__lte", label="提交日期止（含），YYYY-MM-DD"
     )
     search = django_filters.CharFilter(

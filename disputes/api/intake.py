@@ -11,7 +11,9 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -26,6 +28,7 @@ from config.api import NON_FIELD, error_responses
 from organizations.models import Membership
 from organizations.states import Industry
 
+from ..deadlines import deadline_inputs_reused
 from ..intake.forms import AgencyClaimForm, ClaimForm
 from ..intake.services import intake_notices, intake_probable_duplicate, intake_receipt_answer, intake_submit
 from ..permissions import WORKER
@@ -103,6 +106,7 @@ class IntakeNoticeSerializer(serializers.Serializer):
         ref_name = "IntakeNotice"
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class IntakeSubmitApi(APIView):
     """File a claim. Anonymous: the worker's own filing (channel ``qr_web``). With an agency's token
     (`Authorization: Token ...`, a staff account of an organization): a referral, with its `channel`; the case
@@ -204,6 +208,7 @@ class IntakeSubmitApi(APIView):
             ),
         },
     )
+    @sensitive_variables()
     def post(self, request):
         data = _body(request)
         if not isinstance(data, dict):
@@ -245,15 +250,17 @@ class IntakeSubmitApi(APIView):
             if previous is not None:
                 return self._answer(previous, self._notices(claim, filed=previous), status.HTTP_200_OK)
 
-        notices = intake_notices(claim=claim)  # before filing: the new case is not its own duplicate
-        filed = intake_submit(
-            claim=claim,
-            amounts=form.claim_amounts(),
-            actor=user if agency else WORKER,
-            channel=claim["channel"] if agency else Channel.QR_WEB,
-            intake_org=agency,
-            idempotency_key=key,
-        )
+        # One read of the deadline rules and the calendar for the notices and the filing.
+        with deadline_inputs_reused():
+            notices = intake_notices(claim=claim)  # before filing: the new case is not its own duplicate
+            filed = intake_submit(
+                claim=claim,
+                amounts=form.claim_amounts(),
+                actor=user if agency else WORKER,
+                channel=claim["channel"] if agency else Channel.QR_WEB,
+                intake_org=agency,
+                idempotency_key=key,
+            )
         return self._answer(filed, notices, status.HTTP_201_CREATED)
 
     def _notices(self, claim: dict, *, filed) -> list:

@@ -6,6 +6,8 @@ holds comes from :mod:`disputes.tracking`, the same as the tracking page.
 """
 
 from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound
@@ -51,6 +53,7 @@ class TrackDeadlineSerializer(serializers.Serializer):
         ref_name = "TrackDeadline"
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class TrackApi(APIView):
     """The worker's view of their case: status and history in plain words, the deadlines that matter to them,
     and the next steps. Staff names, notes and personal data never appear."""
@@ -94,6 +97,7 @@ class TrackApi(APIView):
         },
         auth=[],
     )
+    @sensitive_variables()
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,19 +12,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from organizations.models import Organization
 
-from ..deadlines import CASE_DATE_TRIGGERS, compute_case_deadlines
+from ..deadlines import (
+    CASE_DATE_TRIGGERS,
+    active_deadline_rules,
+    compute_case_deadlines,
+    deadline_inputs_reused,
+    working_calendar,
+)
 from ..evidence import CheckedFile
+from ..extensions import case_effects_batched
 from ..matching import employer_key
-from ..models import Case, CollectiveFiling, DeadlineRule, Evidence, IntakeReceipt, PendingUpload, Respondent
+from ..models import Case, CollectiveFiling, Evidence, IntakeReceipt, PendingUpload, Respondent
 from ..pii import keyed_hash
 from ..related import related_checks_after_intake
+from ..scanning import evidence_scan_enqueue
 from ..services import ClaimInput, case_create
 from ..states import OPEN_STATES, ActorKind, CaseStatus, Channel, RespondentRole
 from ..triage import case_triage_auto, filed_case_status
-from ..workdays import WorkingCalendar
 
 LIMITATION_NEAR_DAYS = 60
 
@@ -54,13 +62,13 @@ def intake_notices(*, claim: dict, today: date | None = None) -> list[IntakeNoti
         employment_ended_on=claim.get("employment_ended_on"),
         still_employed=bool(claim.get("still_employed")),
     )
-    rules = DeadlineRule.objects.filter(is_active=True, trigger__in=CASE_DATE_TRIGGERS)
+    rules = [rule for rule in active_deadline_rules() if rule.trigger in CASE_DATE_TRIGGERS]
     for deadline in compute_case_deadlines(
         case=probe,
         events=[],
-        rules=list(rules),
+        rules=rules,
         categories=set(claim.get("categories") or []),
-        calendar=WorkingCalendar.from_database(),
+        calendar=working_calendar(),
     ):
         rule = next(r for r in rules if r.pk == deadline.rule_id)
         remaining = (deadline.due_on - today).days
@@ -123,6 +131,7 @@ def intake_probable_duplicate(*, id_number: str, employer_name: str, credit_code
 
 
 # --- Filing --------------------------------------------------------------------------------------------------
+@sensitive_variables()
 def intake_submit(
     *,
     claim: dict,
@@ -143,7 +152,45 @@ def intake_submit(
     created and the first answer is returned (a double tap, a reload, a retry after a lost connection).
 
     Every filing gets a receipt (a fresh key when none is given): it also holds the PINs, encrypted, for the
-    confirmation SMS, until the clean-up task empties it a day later."""
+    confirmation SMS, until the clean-up task empties it a day later.
+
+    The deadline rules and the working-day calendar are read once for the whole filing (every case of a
+    collective filing and their triage: :func:`~disputes.deadlines.deadline_inputs_reused`)."""
+    with deadline_inputs_reused():
+        return _intake_submit(
+            claim=claim,
+            amounts=amounts,
+            actor=actor,
+            channel=channel,
+            intake_org=intake_org,
+            referred_by=referred_by,
+            referred_by_name=referred_by_name,
+            respondents=respondents,
+            coworkers=coworkers,
+            files=files,
+            uploads=uploads,
+            filer_is_representative=filer_is_representative,
+            idempotency_key=idempotency_key,
+        )
+
+
+@sensitive_variables()
+def _intake_submit(
+    *,
+    claim,
+    amounts,
+    actor,
+    channel,
+    intake_org,
+    referred_by,
+    referred_by_name,
+    respondents,
+    coworkers,
+    files,
+    uploads,
+    filer_is_representative,
+    idempotency_key,
+) -> list[FiledCase]:
     if idempotency_key:
         previous = intake_receipt_answer(key=idempotency_key)
         if previous is not None:
@@ -184,7 +231,9 @@ def intake_receipt_answer(*, key: str) -> list[FiledCase] | None:
     return [FiledCase(**row) for row in json.loads(receipt.answer)]
 
 
+@sensitive_variables()
 @transaction.atomic
+@case_effects_batched()  # inside the transaction: the statistics once per case, after its triage
 def _intake_create(
     *,
     claim,
@@ -261,6 +310,7 @@ def _intake_create(
             receipt=receipt,
             referred_by=referred_by,
             referred_by_name=referred_by_name,
+            evidence_sha256=[item["sha256"] for item in stored] + [u.sha256 for u in uploads],
         )
         _respondents_create(case=case, claim=claim, extra=respondents)
         _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
@@ -348,6 +398,7 @@ def _evidence_attach(
         for u in uploads
     ]
     Evidence.objects.bulk_create(rows)
+    evidence_scan_enqueue(evidence_ids=[row.pk for row in rows])
 
 
 def _respondents_create(*, case: Case, claim: dict, extra: list[dict]) -> None:

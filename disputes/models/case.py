@@ -191,6 +191,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Set when the retention period ran out and the people's data was anonymised (disputes.retention).
+    anonymised_at = models.DateTimeField(_("个人信息已匿名化"), null=True, blank=True, editable=False)
     # Kept by the database, never by Python: a trigger on disputes_casedeadline (migration 0013) sets it to the
     # nearest due date of the case's active, unmet deadlines (None: none), so the staff lists sort and filter by
     # it through an index instead of computing it for every case in scope.

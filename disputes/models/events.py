@@ -1,12 +1,14 @@
 """The append-only history of a case.
 
 Nothing edits or deletes a row: the model refuses a second save and delete, the queryset refuses bulk update and
-delete, the admin shows the rows read-only, and on PostgreSQL a trigger (migration 0002) refuses UPDATE and
-DELETE from any client at all.
+delete, the admin shows the rows read-only, and on PostgreSQL a trigger (migrations 0002 and 0015) refuses UPDATE
+and DELETE from any client at all, but the one sanctioned redaction (:func:`disputes.history_chain.events_redact`).
+Each row is linked into its case's hash chain when it is written (:mod:`disputes.history_chain`), so an edit made
+around all of that is still detected by ``manage.py verify_history``.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,22 @@ class CaseEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("case history is append-only")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Each new row linked into its case's chain, in the order given (rows of one case in one call chain
+        one after the other)."""
+        from ..history_chain import chain_link, chain_tail
+
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            tails: dict[int, str] = {}
+            for case_id in sorted({obj.case_id for obj in objs}):
+                Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True).first()
+                tails[case_id] = chain_tail(case_id)
+            for obj in objs:
+                chain_link(obj, prev_hash=tails[obj.case_id])
+                tails[obj.case_id] = obj.hash
+            return super().bulk_create(objs, *args, **kwargs)
+
 
 class CaseEvent(models.Model):
     # Indexed by caseevent_case_time (case, created_at), which also serves lookups by case alone.
@@ -42,6 +60,12 @@ class CaseEvent(models.Model):
         _("通知相关人员"), default=True, db_default=True, help_text=_("导入或补录的历史记录不发送通知。")
     )
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    # The hash chain (disputes.history_chain): set once, when the row is written. db_default: a bulk loader that
+    # leaves them out (COPY) writes rows that verify_history reports as unchained instead of failing.
+    content_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    redacted_at = models.DateTimeField(_("已按保存期限脱敏"), null=True, blank=True, editable=False)
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -55,9 +79,16 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.transition} {self.from_state}→{self.to_state}"
 
     def save(self, *args, **kwargs):
+        """Write a new row linked to the tail of its case's chain; the case row is locked for the transaction so
+        that two writers cannot link to the same tail (the services hold that lock already)."""
         if self.pk is not None:
             raise AppendOnlyError("case history is append-only")
-        super().save(*args, **kwargs)
+        from ..history_chain import chain_link, chain_tail
+
+        with transaction.atomic(using=kwargs.get("using")):
+            Case.objects.select_for_update().filter(pk=self.case_id).values_list("pk", flat=True).first()
+            chain_link(self, prev_hash=chain_tail(self.case_id))
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("case history is append-only")

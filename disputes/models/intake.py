@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..pii import EncryptedCharField
-from ..states import ActorKind, EvidenceKind, RespondentRole
+from ..scanning import initial_scan_status
+from ..states import ActorKind, EvidenceKind, EvidenceScanStatus, RespondentRole
 from .case import Case
 
 
@@ -53,7 +54,8 @@ class Respondent(models.Model):
 
 class Evidence(models.Model):
     """A file the worker (or staff) attached. Stored under MEDIA_ROOT, outside the static root, under a server
-    name; served only through an authorization check, as an attachment."""
+    name; served only through an authorization check, as an attachment, and only once the virus scanner passed
+    it (or when no scanner is configured: disputes.scanning)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(_("类型"), max_length=16, choices=EvidenceKind.choices)
@@ -65,6 +67,11 @@ class Evidence(models.Model):
     display_name = models.CharField(_("文件名"), max_length=120)
     uploaded_by = models.CharField(max_length=16, choices=ActorKind.choices, default=ActorKind.WORKER)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    scan_status = models.CharField(
+        _("病毒检查"), max_length=16, choices=EvidenceScanStatus.choices, default=initial_scan_status
+    )
+    scanned_at = models.DateTimeField(_("检查时间"), null=True, blank=True)
+    scan_signature = models.CharField(_("检出内容"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("证据材料")

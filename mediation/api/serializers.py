@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from disputes.permissions import can_see_personal_data
-from disputes.states import Category
+from disputes.states import Category, EvidenceScanStatus
 
 from ..states import AgreementStatus, InstalmentStatus, PaymentMethod, Remedy
 
@@ -141,6 +141,9 @@ class PaymentSerializer(serializers.Serializer):
     proof_content_type = serializers.CharField()
     proof_size = serializers.IntegerField()
     proof_sha256 = serializers.CharField()
+    proof_scan_status = serializers.ChoiceField(
+        choices=EvidenceScanStatus.choices, help_text="病毒检查：待检查或已隔离的凭证不能下载"
+    )
     recorded_by = serializers.CharField(source="recorded_by.username")
     created_at = serializers.DateTimeField()
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Case
 from disputes.pii import EncryptedCharField, mask_phone
-from disputes.states import Category
+from disputes.scanning import initial_scan_status
+from disputes.states import Category, EvidenceScanStatus
 
 from ..states import (
     CURRENT_AGREEMENT_STATES,
@@ -180,8 +181,8 @@ class Payment(models.Model):
     """Money the employer paid under the agreement, with its proof (a transfer record, a signed receipt).
 
     A payment counts towards the instalments in their order: it may finish one and start the next. The proof
-    file is checked like evidence (content type from the bytes, images re-encoded without metadata) and served
-    only through an authorization check."""
+    file is checked like evidence (content type from the bytes, images re-encoded without metadata), scanned for
+    viruses like evidence (:mod:`mediation.scanning`) and served only through an authorization check."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="payments")
     instalment = models.ForeignKey(
@@ -202,6 +203,12 @@ class Payment(models.Model):
     proof_size = models.PositiveIntegerField(_("大小（字节）"))
     proof_sha256 = models.CharField(_("SHA-256"), max_length=64)
     proof_name = models.CharField(_("凭证文件名"), max_length=120)
+    # The same quarantine as evidence (mediation.scanning): pending proofs are stored but never served.
+    proof_scan_status = models.CharField(
+        _("病毒检查"), max_length=16, choices=EvidenceScanStatus.choices, default=initial_scan_status
+    )
+    proof_scanned_at = models.DateTimeField(_("检查时间"), null=True, blank=True)
+    proof_scan_signature = models.CharField(_("检出内容"), max_length=100, blank=True, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
     )

@@ -12,8 +12,10 @@ Routes (included from ``config/api_urls.py`` at ``/api/v1/stats/``)::
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,9 +42,9 @@ from ..selectors import StatsScope, stats_filters_parse, stats_scope_for
 UNITS = [COUNT, YUAN, PERCENT, DAYS]
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("from", str, OpenApiParameter.QUERY, required=False,
+    OpenApiParameter("from", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
                      description="统计期开始日期（含），YYYY-MM-DD；默认 11 个月前的月初"),
-    OpenApiParameter("to", str, OpenApiParameter.QUERY, required=False,
+    OpenApiParameter("to", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
                      description="统计期结束日期（含），YYYY-MM-DD；默认今天"),
     OpenApiParameter("region", str, OpenApiParameter.QUERY, required=False,
                      description="地区代码（含下辖地区）"),
@@ -157,8 +159,21 @@ class StatsSummaryApi(APIView):
     )
     def get(self, request):
         scope = _scope(request)
-        filters = stats_filters_parse(params=request.query_params, scope=scope)
+        filters = _filters(request, scope)
         return Response(report.summary_build(filters=filters, scope=scope).json())
+
+
+def _filters(request, scope):
+    """The filters of an API call. Unlike the page's form, which sends its empty date fields, the API takes a date
+    or no parameter: ``?to=`` is a 400, as the schema's date format says."""
+    blank = [
+        name
+        for name in ("from", "to")
+        if name in request.query_params and not request.query_params[name].strip()
+    ]
+    if blank:
+        raise ValidationError({name: [_("日期格式应为 YYYY-MM-DD，例如 2026-01-31。")] for name in blank})
+    return stats_filters_parse(params=request.query_params, scope=scope)
 
 
 class StatsSeriesApi(APIView):
@@ -182,7 +197,7 @@ class StatsSeriesApi(APIView):
         if dimension not in SERIES_DIMENSIONS:
             raise Http404(_("没有这种分类：%(d)s。") % {"d": dimension[:40]})
         scope = _scope(request)
-        filters = stats_filters_parse(params=request.query_params, scope=scope)
+        filters = _filters(request, scope)
         return Response(report.series_build(dimension=dimension, filters=filters, scope=scope).json())
 
 

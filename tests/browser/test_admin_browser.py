@@ -12,7 +12,7 @@ from disputes.permissions import SYSTEM, WORKER
 from disputes.services import ClaimInput, case_create, case_transition
 from disputes.states import CaseStatus
 
-from .conftest import PHONE
+from .conftest import PHONE, staff_login
 
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,10 +36,7 @@ def file_case(station) -> Case:
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    staff_login(page, live_server, username, PASSWORD, next_url="/admin/")
     expect(page.locator("#user-tools")).to_be_visible()
 
 

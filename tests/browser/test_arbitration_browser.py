@@ -12,6 +12,8 @@ from disputes.models import Case, IssuedDocument
 from disputes.states import CaseStatus, ConfirmationRoute
 from tests.arbitration.conftest import file_case, file_for, seed_deadline_rules, sign_agreement
 
+from .conftest import staff_login
+
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,10 +34,7 @@ def test_an_arbitrator_approves_an_agreement_and_downloads_the_document(
     )
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/arbitration/reviewcase/")
-    page.fill("#id_username", "arbitrator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    staff_login(page, live_server, "arbitrator", PASSWORD, next_url="/admin/arbitration/reviewcase/")
 
     results = page.locator("#result_list")
     expect(results).to_contain_text(case.tracking_code)

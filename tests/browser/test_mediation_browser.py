@@ -15,7 +15,7 @@ from disputes.permissions import SYSTEM, WORKER
 from disputes.services import ClaimInput, case_create, case_transition
 from mediation.models import Agreement
 
-from .conftest import horizontal_overflow
+from .conftest import horizontal_overflow, staff_login
 
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,10 +43,7 @@ def case_in_mediation(directory):
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    staff_login(page, live_server, username, PASSWORD, next_url="/admin/")
     expect(page.locator("#user-tools")).to_be_visible()
 
 

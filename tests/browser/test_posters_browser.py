@@ -7,7 +7,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import horizontal_overflow
+from .conftest import horizontal_overflow, staff_login
 
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,10 +50,7 @@ def test_a_clerk_records_a_hotline_claim_in_the_workbench(
     from disputes.validators import id_number_check_digit
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/disputes/case/")
-    page.fill("#id_username", "clerk_a")
-    page.fill("#id_password", "pass-1234")
-    page.click("input[type=submit]")
+    staff_login(page, live_server, "clerk_a", "pass-1234", next_url="/admin/disputes/case/")
     page.get_by_role("link", name="登记新案件").click()
     expect(page.locator("#staff-intake-form")).to_be_visible()
     screenshot(page, "staff-intake-form")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.stats.conftest import build_town
 
-from .conftest import SCREENSHOTS, horizontal_overflow
+from .conftest import SCREENSHOTS, horizontal_overflow, staff_login
 
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,9 +25,7 @@ def town(deadline_rules, settings):
 def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/stats/")
     expect(page).to_have_url(f"{live_server.url}/admin/login/?next=/stats/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pass-1234")
-    page.click("input[type=submit]")
+    staff_login(page, live_server, username, "pass-1234", next_url="/stats/")
     expect(page).to_have_url(f"{live_server.url}/stats/")
 
 

@@ -12,6 +12,7 @@ from disputes.models import CaseDeadline, DeadlineRule
 from disputes.states import CaseStatus
 
 from ..factories import case_in_state
+from .conftest import staff_login
 
 # Transactional: the live server reads the data from another thread.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,10 +46,7 @@ def test_a_mediator_sees_my_cases_with_badges_and_sorts_by_deadline(
     unassigned = due_in(case_in_state(S.ASSIGNED, station=directory.station), 0)
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "mediator_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    staff_login(page, live_server, "mediator_a", PASSWORD, next_url="/admin/")
     expect(page.locator("#user-tools")).to_be_visible()
 
     page.locator("#content-main tr.model-case th a").click()  # the cases, from the admin's home page

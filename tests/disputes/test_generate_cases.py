@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from disputes import synthetic
+from disputes.history_chain import verify_cases
 from disputes.models import Case, CaseEvent, Claim
 from disputes.permissions import WORKER
 from disputes.pii import decrypt, keyed_hash
@@ -59,6 +60,13 @@ def test_every_history_chains_from_submit_to_the_status(generated):
             assert case.closed_at is None
 
 
+def test_every_history_is_a_valid_hash_chain(generated):
+    report = verify_cases()
+    assert report.cases == COUNT
+    assert report.breaks == []
+    assert not CaseEvent.objects.filter(hash="").exists()
+
+
 def test_fields_follow_the_path(generated):
     for case in Case.objects.exclude(status__in=[CaseStatus.SUBMITTED]).only("station_id", "status"):
         assert case.station_id is not None or case.status in (
@@ -74,6 +82,66 @@ def test_fields_follow_the_path(generated):
     assert all(c.amount_paid == c.amount_agreed for c in fulfilled.only("amount_paid", "amount_agreed"))
     assert Case.objects.filter(status=CaseStatus.CLOSED).count() > COUNT / 3  # three years: most have ended
     assert Case.objects.filter(status__in=OPEN_STATES).exists()
+
+
+def test_agreements_instalments_and_payments_agree_with_the_cases(generated):
+    """Every case whose history records an agreement has exactly that agreement, in force since then, for the
+    amount agreed, with a schedule for the total and the payment the case records; no other case has one; and
+    paid <= agreed <= claimed throughout."""
+    from mediation.models import Agreement, AgreementItem, Instalment, Payment
+    from mediation.states import AgreementStatus
+
+    agreed_at = dict(
+        CaseEvent.objects.filter(transition=synthetic.AGREEMENT_EVENT)
+        .order_by("case_id", "created_at")
+        .values_list("case_id", "created_at")
+    )
+    paid_at = {}
+    for case_id, at in (
+        CaseEvent.objects.filter(transition__in=synthetic.PAYMENT_EVENTS)
+        .order_by("-created_at")
+        .values_list("case_id", "created_at")
+    ):
+        paid_at[case_id] = at  # the first one
+    cases = {
+        c.pk: c for c in Case.objects.only("amount_claimed", "amount_agreed", "amount_paid", "mediator_id")
+    }
+    agreements = {a.case_id: a for a in Agreement.objects.all()}
+    assert len(agreements) == Agreement.objects.count() == generated.mediation.agreements > 0
+    assert set(agreements) == {pk for pk, c in cases.items() if c.amount_agreed} == set(agreed_at)
+    instalments = {i.agreement_id: i for i in Instalment.objects.all()}
+    items = {i.agreement_id: i for i in AgreementItem.objects.all()}
+    payments = defaultdict(list)
+    for payment in Payment.objects.all():
+        payments[payment.agreement_id].append(payment)
+    assert len(instalments) == Instalment.objects.count() == generated.mediation.instalments
+    assert sum(map(len, payments.values())) == generated.mediation.payments > 0
+    for case_id, agreement in agreements.items():
+        case = cases[case_id]
+        assert 0 < case.amount_agreed <= case.amount_claimed
+        assert agreement.status == AgreementStatus.EFFECTIVE and agreement.fully_signed
+        assert agreement.total == case.amount_agreed == items[agreement.pk].amount
+        assert agreement.effective_at == agreed_at[case_id]
+        assert (
+            agreement.created_at
+            < agreement.submitted_at
+            < agreement.worker_signed_at
+            <= agreement.effective_at
+        )
+        assert agreement.number == f"TJ-{timezone.localtime(agreement.created_at).year}-{agreement.pk:06d}"
+        assert agreement.created_by_id == (case.mediator_id or agreement.created_by_id)
+        instalment = instalments[agreement.pk]
+        assert instalment.amount == agreement.total and instalment.sequence == 1
+        made = payments.get(agreement.pk, [])
+        assert instalment.paid_amount == sum((p.amount for p in made), 0)
+        assert instalment.paid_amount <= case.amount_paid <= agreement.total
+        if case.amount_paid and case_id in paid_at:
+            assert len(made) == 1 and made[0].amount == case.amount_paid
+            assert made[0].created_at == paid_at[case_id] > agreement.effective_at
+            assert made[0].instalment_id == instalment.pk
+        expected = "paid" if instalment.paid_amount == instalment.amount else "partial" if made else "pending"
+        assert instalment.status == expected
+    assert not Case.objects.filter(amount_agreed=None, amount_paid__gt=0).exists()
 
 
 def test_spread_over_three_years_stations_industries_channels(generated):
@@ -152,10 +220,24 @@ def test_same_seed_same_cases(postgres):
 
 
 def test_command(postgres):
+    """Loads, then rebuilds the statistics' summary tables from the loaded cases (timed apart)."""
+    from stats.models import CaseSnapshot, Fact
+
     out = StringIO()
     call_command("generate_cases", "--count", "30", "--seed", "1", stdout=out)
     assert "Loaded 30 cases" in out.getvalue()
-    assert Case.objects.count() == 30
+    assert "statistics rebuilt in" in out.getvalue()
+    assert Case.objects.count() == 30 == CaseSnapshot.objects.count()
+    assert Fact.objects.exists()
+
+
+def test_command_without_stats(postgres):
+    from stats.models import CaseSnapshot
+
+    out = StringIO()
+    call_command("generate_cases", "--count", "30", "--seed", "1", "--no-stats", stdout=out)
+    assert Case.objects.count() == 30 and not CaseSnapshot.objects.exists()
+    assert "statistics rebuilt" not in out.getvalue()
 
 
 def test_command_refuses_without_postgresql(postgres, monkeypatch):
@@ -165,12 +247,14 @@ def test_command_refuses_without_postgresql(postgres, monkeypatch):
 
 
 def _schema():
+    """Every index and constraint of the tables the bulk load drops and rebuilds them on."""
+    tables = list(synthetic.TABLES) + [m._meta.db_table for m in synthetic.mediation_models()]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('disputes_case', 'disputes_claim', "
-            "'disputes_caseevent') UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid IN ('disputes_case'::regclass, 'disputes_claim'::regclass, "
-            "'disputes_caseevent'::regclass) ORDER BY 1"
+            "SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) UNION ALL "
+            "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1",
+            [tables, tables],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -186,6 +270,11 @@ def test_bulk_load_outside_a_transaction_keeps_indexes_and_foreign_keys(postgres
     assert Case.objects.count() == 600
     assert bulk.first_id == plain.first_id + 300
     assert bulk.index_timings  # the rebuild ran
+    assert any("mediation_agreement" in statement for statement, _seconds in bulk.index_timings)
+    assert plain.mediation.agreements > 0 and bulk.mediation.agreements > 0
+    from mediation.models import Agreement
+
+    assert Agreement.objects.count() == plain.mediation.agreements + bulk.mediation.agreements
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,4 +293,7 @@ def test_bulk_load_that_fails_leaves_nothing(postgres, monkeypatch):
     with pytest.raises(RuntimeError, match="boom"):
         synthetic.generate_cases(count=400, seed=1, batch_size=100, bulk=True)
     assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0
+    from mediation.models import Agreement
+
+    assert not Agreement.objects.exists()
     assert _schema() == before

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import override_settings
 from django.utils import timezone
 
@@ -105,9 +106,19 @@ def test_every_role_has_staff_and_the_demo_logins_work(seeded):
         "official_hrb",
         "official_union",
     ):
-        assert authenticate(username=username, password=demo.DEMO_PASSWORD) is not None, username
-    admin = authenticate(username=demo.SUPERUSER, password=demo.DEMO_PASSWORD)
+        # A request, as every sign-in has one: django-axes counts attempts per username and address.
+        user = authenticate(HttpRequest(), username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+    admin = authenticate(HttpRequest(), username=demo.SUPERUSER, password=demo.DEMO_PASSWORD)
     assert admin is not None and admin.is_superuser
+    # Two-factor authentication stays on in the demo: every demo account has the published authenticator key.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from config.security.twofactor import DEMO_TOTP_KEY
+
+    staff = set(get_user_model().objects.filter(is_staff=True).values_list("pk", flat=True))
+    demo_devices = TOTPDevice.objects.filter(confirmed=True, key=DEMO_TOTP_KEY)
+    assert set(demo_devices.values_list("user", flat=True)) == staff
     assert Case.objects.filter(station__type=OrgType.BRANCH_OUTLET, mediator__isnull=False).exists()
 
 

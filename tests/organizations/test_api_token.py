@@ -1,12 +1,16 @@
-"""POST /api/v1/auth/token/: a staff member's username and password for a token that then opens the staff
-API."""
+"""POST /api/v1/auth/token/: a staff member's username, password and two-factor code for a token that then
+opens the staff API. Without the code there is no token: the token must not be a way around the second factor
+the staff pages ask for."""
 
 import re
 
 import pytest
 from django.core.cache import cache
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from config.security.twofactor import otp_token_check, totp_code
 
 from ..factories import UserFactory
 
@@ -27,8 +31,22 @@ def client():
     return APIClient()
 
 
-def test_right_password_gives_a_token_that_opens_the_case_list(client, directory):
-    response = client.post(URL, {"username": "mediator_a", "password": "pass-1234"}, format="json")
+def authenticator(user) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="手机", confirmed=True)
+
+
+def body(device, *, step: int = 0, **fields):
+    return {
+        "username": device.user.username,
+        "password": "pass-1234",
+        "otp": totp_code(device, step_offset=step),
+        **fields,
+    }
+
+
+def test_password_and_code_give_a_token_that_opens_the_case_list(client, directory):
+    device = authenticator(directory.staff["mediator"])
+    response = client.post(URL, body(device), format="json")
 
     assert response.status_code == 200
     token = response.json()["token"]
@@ -39,19 +57,55 @@ def test_right_password_gives_a_token_that_opens_the_case_list(client, directory
 
 
 def test_asking_twice_gives_the_same_token(client, directory):
-    first = client.post(URL, {"username": "mediator_a", "password": "pass-1234"}, format="json").json()[
-        "token"
-    ]
-    second = client.post(URL, {"username": "mediator_a", "password": "pass-1234"}, format="json").json()[
-        "token"
-    ]
+    device = authenticator(directory.staff["mediator"])
+    first = client.post(URL, body(device), format="json").json()["token"]
+    second = client.post(URL, body(device, step=1), format="json").json()["token"]
     assert first == second
 
 
 def test_form_encoded_body_works_too(client, directory):
-    response = client.post(URL, {"username": "mediator_a", "password": "pass-1234"})
+    response = client.post(URL, body(authenticator(directory.staff["mediator"])))
     assert response.status_code == 200
     assert response.json()["token"]
+
+
+def test_a_password_alone_gives_a_staff_member_no_token(client, directory):
+    authenticator(directory.staff["mediator"])
+    response = client.post(URL, {"username": "mediator_a", "password": "pass-1234"}, format="json")
+    assert response.status_code == 403
+    assert CJK.search(response.json()["detail"])
+    assert not Token.objects.exists()
+
+
+def test_a_wrong_or_reused_code_gives_no_token(client, directory):
+    device = authenticator(directory.staff["mediator"])
+    assert (
+        client.post(
+            URL, body(device, otp="000000" if totp_code(device) != "000000" else "111111"), format="json"
+        ).status_code
+        == 403
+    )
+    cache.clear()
+    device.throttle_reset()
+    used = body(device)
+    assert client.post(URL, used, format="json").status_code == 200
+    Token.objects.all().delete()
+    assert client.post(URL, used, format="json").status_code == 403  # a code works once
+    assert not Token.objects.exists()
+
+
+def test_staff_without_an_authenticator_are_told_to_enrol_first(client, directory):
+    response = client.post(
+        URL, {"username": "mediator_a", "password": "pass-1234", "otp": "123456"}, format="json"
+    )
+    assert response.status_code == 403
+    assert "绑定身份验证器" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+
+def test_the_code_check_is_the_one_the_verify_page_uses(directory):
+    device = authenticator(directory.staff["mediator"])
+    assert otp_token_check(user=device.user, token=totp_code(device)) == "verified"
 
 
 @pytest.mark.parametrize(

@@ -192,11 +192,15 @@ class Spawner:
         pool: str = "solo",
         concurrency: int = 1,
         wait: bool = True,
+        include: str = "",
     ) -> Process:
-        """A Celery worker, returned once it is consuming (``wait=False``: at once; call ``wait_ready()``)."""
+        """A Celery worker, returned once it is consuming (``wait=False``: at once; call ``wait_ready()``).
+        ``include``: more task modules to import (a test's probe tasks), as ``celery worker -I``."""
         args = [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", queues, "--pool", pool]
         if pool == "prefork":
             args += ["--concurrency", str(concurrency)]
+        if include:
+            args += ["--include", include]
         args += [
             "-n",
             f"itest-{uuid.uuid4().hex[:8]}@%h",

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config.security.twofactor import demo_totp_secret
 from disputes import demo
 from disputes.states import CaseStatus
 
@@ -49,5 +50,9 @@ class Command(BaseCommand):
         width = max(len(username) for username, *_ in result.logins)
         for username, role, org in result.logins:
             out.write(f"  {username.ljust(width)}  {role}  {org}")
+        out.write(
+            "工作人员须两步验证：验证码用 `python manage.py demo_totp 账号` 查看，"
+            f"或在身份验证器中添加演示密钥 {demo_totp_secret()}（各演示账号相同）。"
+        )
         out.write("")
         out.write(f"首页：{demo.BASE_URL}/    工作人员后台：{demo.BASE_URL}/admin/")
