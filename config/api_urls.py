@@ -16,5 +16,7 @@ urlpatterns = [
     path("documents/", include("disputes.api.documents")),
     path("stats/", include("stats.api.urls")),  # summary/, series/<dimension>/, definitions/
     path("arbitration/", include("arbitration.api.urls")),  # commission and court queues, decisions
-    path("", include("knowledge.api.urls")),  # knowledge/articles/, knowledge/search/, knowledge/consult/, consult/
+    path(
+        "", include("knowledge.api.urls")
+    ),  # knowledge/articles/, knowledge/search/, knowledge/consult/, consult/
 ]

@@ -280,7 +280,8 @@ def events_redact(*, case_id: int, at: datetime | None = None) -> int:
         table = CaseEvent._meta.db_table
         for pk, payload in rows:
             cursor.execute(
-                f"UPDATE {table} SET note = '', payload = %s, redacted_at = %s WHERE id = %s",  # noqa: S608  # nosec B608: table name from the model
+                # The table name comes from the model, never from input.
+                f"UPDATE {table} SET note = '', payload = %s, redacted_at = %s WHERE id = %s",  # noqa: S608  # nosec B608
                 [json.dumps(redacted_payload(payload), ensure_ascii=False), at, pk],
             )
         if connection.vendor == "postgresql":

@@ -117,7 +117,8 @@ def reencrypt_column(model, field, *, batch: int = 1000) -> tuple[int, int]:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             where = f"WHERE {pk} > %s " if last is not None else ""
             cursor.execute(
-                f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608  # nosec B608: names from the models, values bound
+                # Names come from the models, values are bound parameters.
+                f"SELECT {pk}, {column} FROM {table} {where}ORDER BY {pk} LIMIT %s",  # noqa: S608  # nosec B608
                 [last, batch] if last is not None else [batch],
             )
             rows = cursor.fetchall()
@@ -132,7 +133,8 @@ def reencrypt_column(model, field, *, batch: int = 1000) -> tuple[int, int]:
                 except InvalidToken:
                     changes.append((rotator.rotate(token.encode()).decode(), key))
             if changes:
-                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", changes)  # noqa: S608  # nosec B608: names from the models
+                # Names come from the models, never from input.
+                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", changes)  # noqa: S608  # nosec B608
             read += len(rows)
             rewritten += len(changes)
             last = rows[-1][0]

@@ -786,7 +786,7 @@ def _insert_select(cursor, model, expressions: dict[str, str], source: str, para
     select = [*expressions.values(), *(["%s"] * len(rest))]
     # Table, columns and expressions are ours; values go as parameters.
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM {source}"  # noqa: S608  # nosec B608: names from the models
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM {source}"  # noqa: S608  # nosec B608
     )
     cursor.execute(
         sql,

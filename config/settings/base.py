@@ -311,11 +311,17 @@ CELERY_BEAT_SCHEDULE = {
     # The daily deadline reminders, run hourly for the same reason: each reminder is keyed, so it goes out once.
     "disputes-deadline-reminders": {"task": "disputes.deadline_reminders", "schedule": 60.0 * 60},
     # Daily: closed cases past CASE_RETENTION_DAYS are anonymised (a missed day is caught up the next one).
-    "disputes-anonymise-closed-cases": {"task": "disputes.anonymise_closed_cases", "schedule": 60.0 * 60 * 24},
+    "disputes-anonymise-closed-cases": {
+        "task": "disputes.anonymise_closed_cases",
+        "schedule": 60.0 * 60 * 24,
+    },
     # Evidence whose scan was never published (broker down) or never finished is queued again.
     "disputes-sweep-evidence-scans": {"task": "disputes.sweep_evidence_scans", "schedule": 60.0 * 5},
     # The same for payment proofs (mediation/scanning.py).
-    "mediation-sweep-payment-proof-scans": {"task": "mediation.sweep_payment_proof_scans", "schedule": 60.0 * 5},
+    "mediation-sweep-payment-proof-scans": {
+        "task": "mediation.sweep_payment_proof_scans",
+        "schedule": 60.0 * 5,
+    },
     # Daily is enough for reminders counted in days; each reminder is recorded once per key, so a rerun is a no-op.
     "mediation-reminders": {"task": "mediation.reminders", "schedule": 60.0 * 60 * 24},
     # Daily: each check-in after closure is recorded once per case and offset; a missed day is caught up.
