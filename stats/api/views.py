@@ -50,9 +50,13 @@ FILTER_PARAMETERS = [
                      description="地区代码（含下辖地区）"),
     OpenApiParameter("station", str, OpenApiParameter.QUERY, required=False,
                      description="调解组织代码（含其网点）"),
-    OpenApiParameter("industry", str, OpenApiParameter.QUERY, required=False, enum=Industry.values),
-    OpenApiParameter("channel", str, OpenApiParameter.QUERY, required=False, enum=Channel.values),
-    OpenApiParameter("category", str, OpenApiParameter.QUERY, required=False, enum=Category.values),
+    # An empty value means "all", as the /stats/ page's form sends it.
+    OpenApiParameter("industry", str, OpenApiParameter.QUERY, required=False, enum=["", *Industry.values],
+                     description="行业；空值表示全部"),
+    OpenApiParameter("channel", str, OpenApiParameter.QUERY, required=False, enum=["", *Channel.values],
+                     description="申请渠道；空值表示全部"),
+    OpenApiParameter("category", str, OpenApiParameter.QUERY, required=False, enum=["", *Category.values],
+                     description="争议类别；空值表示全部"),
 ]  # fmt: skip
 
 _ERRORS = {
