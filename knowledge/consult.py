@@ -98,6 +98,22 @@ class Consultation:
     still_employed: bool | None
     provider: str = "retrieval"
     provider_failed: bool = False
+    lead: str = ""  # the language model's text, when one answered
+
+    @property
+    def deadline_items(self) -> list[tuple[DeadlineHint, str]]:
+        """Each deadline with the sentence that explains it (the page lists them; ``answer`` runs them on)."""
+        return [(hint, deadline_sentence(hint)) for hint in self.deadlines]
+
+    @property
+    def notes(self) -> list[str]:
+        """What the dates given (or not given) mean beyond the deadlines themselves."""
+        return deadline_notes(
+            deadlines=self.deadlines,
+            dates_found=self.dates_found,
+            employed=self.still_employed,
+            category=self.category,
+        )
 
     @property
     def start_claim_url(self) -> str:
@@ -235,44 +251,52 @@ def compose_answer(
             lines.append(f"[{number}] {citation.title}：{citation.excerpt}")
         parts.append("\n".join(lines))
     else:
-        parts.append(
-            _(
-                "没有找到和您的问题直接相关的条文。可以换个说法再问，比如写清楚是工资、辞退、社保还是工伤的问题；也可以直接申请调解，由调解员帮您分析。"
-            )
-        )
+        parts.append(no_citation_text())
+    parts.extend(deadline_sentence(hint) for hint in deadlines)
     parts.extend(
-        deadline_sentences(deadlines=deadlines, dates_found=dates_found, employed=employed, category=category)
+        deadline_notes(deadlines=deadlines, dates_found=dates_found, employed=employed, category=category)
     )
-    parts.append(
-        _(
-            "下一步：可以点“申请调解”，问题类型已经为您选好；也可以请法律援助或调解员帮忙。调解和劳动仲裁都不收费。"
-        )
-    )
+    parts.append(next_step_text())
     return "\n\n".join(parts)
 
 
-def deadline_sentences(
+def no_citation_text() -> str:
+    return _(
+        "没有找到和您的问题直接相关的条文。可以换个说法再问，比如写清楚是工资、辞退、社保还是工伤的问题；也可以直接申请调解，由调解员帮您分析。"
+    )
+
+
+def next_step_text() -> str:
+    return _(
+        "下一步：可以点“申请调解”，问题类型已经为您选好；也可以请法律援助或调解员帮忙。调解和劳动仲裁都不收费。"
+    )
+
+
+def deadline_sentence(hint: DeadlineHint) -> str:
+    """One deadline in a sentence: from which date, when it ends, what it means and the article behind it."""
+    text = _(
+        "按您提到的日期（%(start)s）计算，%(name)s约在 %(due)s 届满（%(state)s）。%(text)s。依据：%(source)s。"
+    ) % {
+        "start": _day(hint.starts_on),
+        "name": hint.name,
+        "due": _day(hint.due_on),
+        "state": hint.state_label,
+        "text": hint.text,
+        "source": hint.source,
+    }
+    if hint.provisional:
+        text += _("（该年度节假日安排尚未确认，届满日可能顺延。）")
+    if hint.state == "overdue":
+        text += _(
+            "时效届满不影响申请，但对方可能以超过时效抗辩；如果期间向单位讨要过或申请过调解，时效会重新计算。"
+        )
+    return text
+
+
+def deadline_notes(
     *, deadlines: list[DeadlineHint], dates_found: bool, employed: bool | None, category: str
-):
+) -> list[str]:
     sentences = []
-    for hint in deadlines:
-        text = _(
-            "按您提到的日期（%(start)s）计算，%(name)s约在 %(due)s 届满（%(state)s）。%(text)s。依据：%(source)s。"
-        ) % {
-            "start": _day(hint.starts_on),
-            "name": hint.name,
-            "due": _day(hint.due_on),
-            "state": hint.state_label,
-            "text": hint.text,
-            "source": hint.source,
-        }
-        if hint.provisional:
-            text += _("（该年度节假日安排尚未确认，届满日可能顺延。）")
-        if hint.state == "overdue":
-            text += _(
-                "时效届满不影响申请，但对方可能以超过时效抗辩；如果期间向单位讨要过或申请过调解，时效会重新计算。"
-            )
-        sentences.append(text)
     if dates_found and not deadlines and employed and category == Category.WAGES:
         sentences.append(
             _(
@@ -342,6 +366,7 @@ def consult(
         try:
             lead = provider.compose(question=scrubbed_question, passages=passages)
             result.provider = provider.name
+            result.lead = lead
         except ProviderError:
             result.provider_failed = True
     result.answer = compose_answer(

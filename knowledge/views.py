@@ -13,7 +13,7 @@ from django_ratelimit.core import is_ratelimited
 
 from disputes.states import Category
 
-from .consult import claim_url, disclaimer
+from .consult import claim_url, disclaimer, next_step_text, no_citation_text
 from .forms import ConsultForm
 from .models import ConsultationLog
 from .selectors import (
@@ -53,6 +53,8 @@ def _home(request, *, form, answer=None, log=None, status=200, error=None):
             "log": log,
             "error": error,
             "disclaimer": disclaimer(),
+            "no_citation_text": no_citation_text(),
+            "next_step_text": next_step_text(),
             "query": query,
             "results": results,
             "groups": _grouped_articles() if not answer and not query else [],

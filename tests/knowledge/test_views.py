@@ -36,6 +36,20 @@ def test_asking_shows_citations_category_deadline_disclaimer_and_the_two_buttons
     assert ConsultationLog.objects.get().channel == "page"
 
 
+def test_the_page_says_each_part_of_the_answer_once(client):
+    """The answer's text (what the API returns) runs the citations and deadlines on; the page lists them instead,
+    so nothing is said twice."""
+    response = client.post("/knowledge/ask/", {"question": "我2026年3月5日被辞退了，老板不给补偿"})
+    html = response.content.decode()
+    answer = response.context["answer"]
+    assert answer.citations and answer.deadlines
+    assert html.count(answer.citations[0].excerpt) == 1
+    assert html.count(answer.category_label + "”方面") == 0  # the category is its own line, not a sentence too
+    (hint, sentence) = answer.deadline_items[0]
+    assert html.count(sentence) == 1 and sentence in answer.answer
+    assert html.count("下一步：") == 1
+
+
 def test_the_start_a_claim_link_preselects_the_category_on_the_claim_form(client):
     html = client.get("/intake/?category=wages").content.decode()
     assert 'value="wages" id="cat-wages" checked' in html
