@@ -313,3 +313,22 @@ def test_the_estimate_reads_pg_class(postgres, directory, board):
     assert _estimated_rows(Case.objects.all()) == Case.objects.count()
     # Small tables are counted (capped), the estimate being no better than the count.
     assert BigTablePaginator(Case.objects.all(), 50).count == Case.objects.count()
+
+
+# --- Rows ------------------------------------------------------------------------------------------------------
+def test_a_row_links_to_its_case_keeping_the_filters(client, directory, board):
+    client.force_login(directory.staff["station_admin"])
+    page = client.get(URL, {"scope": "station", "status": "assigned"}).content.decode()
+    assert (
+        f'<a href="/admin/disputes/case/{board.unassigned.pk}/change/'
+        '?_changelist_filters=scope%3Dstation%26status%3Dassigned">' in page
+    )
+
+
+def test_the_page_reads_only_the_listed_columns(client, directory, board):
+    client.force_login(directory.staff["station_admin"])
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(URL)
+    [page] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "disputes_case"."id"')]
+    assert '"disputes_case"."facts"' not in page and "organizations_region" not in page
+    assert '"disputes_case"."worker_id_number"' in page and '"organizations_organization"."name"' in page
