@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 GENESIS = "0" * 64
@@ -118,6 +119,22 @@ def chain_tail(case_id: int) -> str:
 
     last = CaseEvent.objects.filter(case_id=case_id).order_by("-id").values_list("hash", flat=True).first()
     return GENESIS if last is None else last
+
+
+def chain_tail_locked(case_id: int) -> str:
+    """Lock the case row for the transaction and return its chain tail, in one query: what a writer of the
+    case's next event needs, so that two writers never both extend the same tail."""
+    from .models import Case, CaseEvent
+
+    last = CaseEvent.objects.filter(case_id=OuterRef("pk")).order_by("-id").values("hash")[:1]
+    tails = list(
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk=case_id)
+        .order_by()
+        .annotate(tail=Subquery(last))
+        .values_list("tail", flat=True)
+    )
+    return GENESIS if not tails or tails[0] is None else tails[0]
 
 
 def chain_link(event, *, prev_hash: str) -> None:

@@ -44,6 +44,16 @@ class RelatedLinkConflict(TransitionConflict):
 
 
 # --- Detection -----------------------------------------------------------------------------------------------
+# What detection reads of a case (the personal data stays encrypted in its columns, undecrypted).
+_MATCH_FIELDS = (
+    "status",
+    "worker_id_hash",
+    "worker_phone_hash",
+    "employer_credit_code",
+    "employer_key",
+)
+
+
 def related_candidates(*, case: Case) -> QuerySet[Case]:
     """Open cases other than ``case`` of the same worker against the same employer (indexed lookups on the two
     hash columns, then the employer filter)."""
@@ -77,14 +87,15 @@ def _reasons(case: Case, other: Case) -> tuple[str, str]:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the checks after intake, a failure rolls them all back anyway
 def related_cases_detect(*, case_id: int) -> list[RelatedCaseLink]:
     """Link ``case`` to each probable duplicate not linked yet; returns the new links. Safe to run again and
     concurrently (one row per pair: the unique constraint, and conflicts are ignored)."""
-    case = Case.objects.filter(pk=case_id).first()
+    case = Case.objects.filter(pk=case_id).only(*_MATCH_FIELDS).first()
     if case is None or case.status not in OPEN_STATES:
         return []
-    others = list(related_candidates(case=case).only("pk", "worker_id_hash", "employer_credit_code"))
+    # status too: the state machine reads it when a case is built (deferred, one query per candidate).
+    others = list(related_candidates(case=case).only("status", "worker_id_hash", "employer_credit_code"))
     if not others:
         return []
     pairs = {(max(case.pk, o.pk), min(case.pk, o.pk)): o for o in others}

@@ -18,12 +18,13 @@ Routing (:func:`route`) is pure apart from reads: the same facts give the same a
 Every write goes through :func:`disputes.services.case_transition` or :func:`disputes.services.case_event_record`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,21 +81,29 @@ class RoutingResult:
 
 def _worker_choice(case: Case) -> Organization | None:
     """The station the worker chose when filing (the filing event keeps it; the case's station moves on)."""
-    event = case.events.filter(transition="submit").order_by("id").only("payload").first()
+    # case_id too: the related manager sets the case on the row, which reads it (deferred: one more query).
+    event = case.events.filter(transition="submit").order_by("id").only("case_id", "payload").first()
     code = (event.payload or {}).get("station") if event is not None else None
     if not code:
         return case.station if case.status == S.SUBMITTED else None
     return Organization.objects.select_related("parent").filter(code=code).first()
 
 
-def routing_facts_for(case: Case) -> RoutingFacts:
+def routing_facts_for(case: Case, *, filed_categories: Iterable[str] | None = None) -> RoutingFacts:
+    """The facts of ``case`` as stored. ``filed_categories``: the claims' categories of a case created in the
+    current transaction (intake), which then needs no read: its worker's choice is its station (what its
+    ``submit`` event records)."""
+    if filed_categories is not None:
+        categories, chosen = frozenset(filed_categories), case.station
+    else:
+        categories, chosen = frozenset(case.claims.values_list("category", flat=True)), _worker_choice(case)
     return RoutingFacts(
         industry=case.industry,
         region=case.region,
-        categories=frozenset(case.claims.values_list("category", flat=True)),
+        categories=categories,
         amount=case.amount_claimed or Decimal("0"),
         services=frozenset(case.services or []),
-        chosen_station=_worker_choice(case),
+        chosen_station=chosen,
         collective=case.collective_id is not None,
         confidential=bool(case.confidential),
     )
@@ -136,7 +145,7 @@ def _region_chain(region: Region | None) -> set[int]:
 def _rule_matches(rule: RoutingRule, facts: RoutingFacts, region_chain: set[int]) -> bool:
     if rule.industries and facts.industry not in rule.industries:
         return False
-    rule_regions = {r.pk for r in rule.regions.all()}
+    rule_regions = {r.pk for r in rule.regions.all()} if getattr(rule, "has_regions", True) else set()
     if rule_regions and not rule_regions & region_chain:
         return False
     if rule.categories and not facts.categories.intersection(rule.categories):
@@ -161,13 +170,18 @@ def _target_usable(target: Organization) -> bool:
 
 
 def active_rules() -> list[RoutingRule]:
-    """The active rules in the order they are tried: ordinary rules, then fallbacks, each by priority then id."""
-    return list(
+    """The active rules in the order they are tried: ordinary rules, then fallbacks, each by priority then id.
+    Their regions are read only for the rules that name some (``has_regions``): none name any, no second query."""
+    rules = list(
         RoutingRule.objects.filter(is_active=True)
         .select_related("target__parent")
-        .prefetch_related("regions")
+        .annotate(
+            has_regions=Exists(RoutingRule.regions.through.objects.filter(routingrule_id=OuterRef("pk")))
+        )
         .order_by("is_fallback", "priority", "id")
     )
+    prefetch_related_objects([rule for rule in rules if rule.has_regions], "regions")
+    return rules
 
 
 def route(facts: RoutingFacts, *, rules: list[RoutingRule] | None = None) -> RoutingResult:
@@ -194,19 +208,29 @@ def routing_preview(**facts) -> RoutingResult:
 
 
 # --- Auto-triage at intake ------------------------------------------------------------------------------------
-@transaction.atomic
-def case_triage_auto(*, case_id: int) -> Case:
+@transaction.atomic(savepoint=False)  # a part of the caller's filing: no savepoint of its own to roll back to
+def case_triage_auto(
+    *, case_id: int, filed: Case | None = None, filed_categories: Iterable[str] | None = None
+) -> Case:
     """Send a submitted case to the station routing chooses, as SYSTEM, with the rule in the note and payload.
     A case that is no longer submitted, or that nothing matches, is returned unchanged (it stays in front of the
-    officials and intake clerks)."""
-    case = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("station__parent", "region")
-        .get(pk=case_id)
-    )
+    officials and intake clerks).
+
+    Intake passes the case it created in the current transaction (``filed``, with its claims' categories): no
+    other transaction can see it yet, so it is routed as it is in memory instead of being read again
+    (:func:`case_transition` still locks the row)."""
+    if filed is not None and filed_categories is not None:
+        case = filed
+    else:
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("station__parent", "region")
+            .get(pk=case_id)
+        )
+        filed_categories = None
     if case.status != S.SUBMITTED:
         return case
-    result = route(routing_facts_for(case))
+    result = route(routing_facts_for(case, filed_categories=filed_categories))
     if result.station is None:
         return case
     return case_transition(

@@ -81,9 +81,38 @@ def snapshots_lock(case_ids: Iterable[int]) -> dict[int, Snapshot]:
     found = _locked(case_ids)
     missing = [i for i in case_ids if i not in found]
     if missing:
-        CaseSnapshot.objects.bulk_create([CaseSnapshot(case_id=i) for i in missing], ignore_conflicts=True)
-        found.update(_locked(missing))
+        if connection.vendor == "postgresql":
+            # A row this transaction inserts is locked by it and holds the defaults: no need to read it back.
+            inserted = _placeholders_insert(missing)
+            found.update({i: _placeholder(i) for i in inserted})
+            missing = [i for i in missing if i not in inserted]  # inserted meanwhile by another writer
+        else:
+            CaseSnapshot.objects.bulk_create(
+                [CaseSnapshot(case_id=i) for i in missing], ignore_conflicts=True
+            )
+        if missing:
+            found.update(_locked(missing))
     return found
+
+
+def _placeholders_insert(case_ids: list[int]) -> set[int]:
+    """PostgreSQL: insert placeholder snapshots for ``case_ids``, skipping those that exist; returns the ids
+    inserted by this statement."""
+    table = connection.ops.quote_name(CaseSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_q(f) for f in SNAPSHOT_FIELDS)}) "  # noqa: S608 (names only)  # nosec B608
+            f"SELECT id, {', '.join(_default_sql(f) for f in SNAPSHOT_FIELDS[1:])} "
+            "FROM unnest(%s::bigint[]) AS id ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            [case_ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _placeholder(case_id: int) -> Snapshot:
+    """The snapshot a placeholder row reads as: every field at its default, no deadlines."""
+    fields = {f: CaseSnapshot._meta.get_field(f).get_default() for f in SNAPSHOT_FIELDS[1:]}
+    return Snapshot(case_id=case_id, **fields, deadlines=())
 
 
 def _locked(case_ids: list[int]) -> dict[int, Snapshot]:
@@ -153,7 +182,10 @@ def snapshots_write(snapshots: list[Snapshot], *, old: dict[int, Snapshot], bulk
         )
     changed = [s for s in snapshots if old.get(s.case_id) is None or old[s.case_id].deadlines != s.deadlines]
     if changed:
-        DeadlineSnapshot.objects.filter(case_id__in=[s.case_id for s in changed]).delete()
+        # A locked snapshot read without deadlines has no deadline rows to delete.
+        stale = [s.case_id for s in changed if old.get(s.case_id) is None or old[s.case_id].deadlines]
+        if stale:
+            DeadlineSnapshot.objects.filter(case_id__in=stale).delete()
         DeadlineSnapshot.objects.bulk_create(
             [
                 DeadlineSnapshot(case_id=s.case_id, rule_id=rule_id, due_on=due_on, outcome=outcome)

@@ -127,7 +127,8 @@ def intake_probable_duplicate(*, id_number: str, employer_name: str, credit_code
     candidates = same_worker.filter(employer_key=key) if key else same_worker.none()
     if credit_code:
         candidates = candidates | same_worker.filter(employer_credit_code=credit_code)
-    return candidates.order_by("-created_at").first()
+    # Only what the notice reads (the personal data is not decrypted); status: the state machine reads it.
+    return candidates.order_by("-created_at").only("tracking_code", "status", "created_at").first()
 
 
 # --- Filing --------------------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def _intake_create(
             employer_name=claim["employer_name"], worker_count=len(workers)
         )
     stored = [_store(checked) for checked in files]
-    filed: list[FiledCase] = []
+    created: list[tuple[FiledCase, Case, list[str]]] = []
     for worker in workers:
         claims = [ClaimInput(category=c, amount=a) for c, a in worker["amounts"].items()]
         case, pin = case_create(
@@ -314,11 +315,19 @@ def _intake_create(
         )
         _respondents_create(case=case, claim=claim, extra=respondents)
         _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
-        filed.append(FiledCase(case.pk, case.tracking_code, pin, case.worker_name, CaseStatus.SUBMITTED))
+        row = FiledCase(case.pk, case.tracking_code, pin, case.worker_name, CaseStatus.SUBMITTED)
+        created.append((row, case, [c.category for c in claims]))
     # Adopted files: the clean-up must not delete them with their pending rows.
-    PendingUpload.objects.filter(pk__in=[u.pk for u in uploads]).delete()
-    # Auto-triage: each case goes to the station routing chooses, or stays submitted.
-    filed = [filed_case_status(f, case=case_triage_auto(case_id=f.case_id)) for f in filed]
+    if uploads:
+        PendingUpload.objects.filter(pk__in=[u.pk for u in uploads]).delete()
+    # Auto-triage: each case goes to the station routing chooses, or stays submitted (routed as created here,
+    # not read again).
+    filed = [
+        filed_case_status(
+            row, case=case_triage_auto(case_id=row.case_id, filed=case, filed_categories=categories)
+        )
+        for row, case, categories in created
+    ]
     receipt.case_ids = [f.case_id for f in filed]
     receipt.answer = json.dumps([asdict(f) for f in filed])
     receipt.save(update_fields=["case_ids", "answer"])

@@ -30,14 +30,11 @@ class CaseEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Each new row linked into its case's chain, in the order given (rows of one case in one call chain
         one after the other)."""
-        from ..history_chain import chain_link, chain_tail
+        from ..history_chain import chain_link, chain_tail_locked
 
         objs = list(objs)
-        with transaction.atomic(using=self.db):
-            tails: dict[int, str] = {}
-            for case_id in sorted({obj.case_id for obj in objs}):
-                Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True).first()
-                tails[case_id] = chain_tail(case_id)
+        with transaction.atomic(using=self.db, savepoint=False):
+            tails = {case_id: chain_tail_locked(case_id) for case_id in sorted({obj.case_id for obj in objs})}
             for obj in objs:
                 chain_link(obj, prev_hash=tails[obj.case_id])
                 tails[obj.case_id] = obj.hash
@@ -83,11 +80,11 @@ class CaseEvent(models.Model):
         that two writers cannot link to the same tail (the services hold that lock already)."""
         if self.pk is not None:
             raise AppendOnlyError("case history is append-only")
-        from ..history_chain import chain_link, chain_tail
+        from ..history_chain import chain_link, chain_tail_locked
 
-        with transaction.atomic(using=kwargs.get("using")):
-            Case.objects.select_for_update().filter(pk=self.case_id).values_list("pk", flat=True).first()
-            chain_link(self, prev_hash=chain_tail(self.case_id))
+        # No savepoint of its own: the lock only has to last until the caller's transaction ends.
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            chain_link(self, prev_hash=chain_tail_locked(self.case_id))
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -276,3 +276,23 @@ def test_the_migration_backfill_links_existing_rows_to_the_same_chain(case, tamp
     after = list(CaseEvent.objects.order_by("id").values_list("id", "content_sha256", "prev_hash", "hash"))
     assert after == before
     assert verify_case_chain(case.pk) == []
+
+
+def test_the_tail_is_read_with_the_lock_in_one_query(directory, django_assert_num_queries):
+    from disputes.history_chain import chain_tail_locked
+
+    case = case_create(
+        actor=WORKER,
+        worker_name="张伟",
+        worker_id_number="330302199001011235",
+        worker_phone="13957712345",
+        employer_name="温州市顺达速运有限公司",
+        industry="express_delivery",
+        claims=[ClaimInput("wages", Decimal("100"))],
+        facts="工资没有发。",
+        announce=False,
+    )[0]
+    last = CaseEvent.objects.filter(case=case).order_by("-id").first()
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert chain_tail_locked(case.pk) == last.hash
+    assert chain_tail_locked(0) == GENESIS  # no such case: a first event would link to the genesis

@@ -153,6 +153,46 @@ def test_a_rule_routes_a_claim_without_a_choice_and_the_history_names_the_rule(d
     assert event.from_state == S.SUBMITTED and event.to_state == S.ASSIGNED
 
 
+def test_intake_routes_a_case_by_the_facts_it_would_read_back(directory, gov):
+    """Intake routes the case it has just created as it is in memory; the facts are the ones routing reads from
+    the stored case (the worker's choice from the submit event, the categories from the claims)."""
+    from disputes.services import ClaimInput, case_create
+    from disputes.triage import routing_facts_for
+
+    case, _pin = case_create(
+        actor=WORKER,
+        worker_name="张伟",
+        worker_id_number="330302199001011235",
+        worker_phone="13957712345",
+        employer_name="温州市顺达速运有限公司",
+        industry="express_delivery",
+        claims=[ClaimInput("wages", None), ClaimInput("overtime", None)],
+        facts="工资两个月没有发。",
+        station=directory.station,
+        region=directory.north,
+        services=["legal_aid"],
+        amount_claimed=Decimal("8000"),
+        announce=False,
+    )
+    in_memory = routing_facts_for(case, filed_categories=["wages", "overtime"])
+    assert in_memory == routing_facts_for(Case.objects.get(pk=case.pk))
+
+
+def test_rules_without_regions_are_read_in_one_query(directory, gov, django_assert_num_queries):
+    from disputes.triage import active_rules
+
+    RoutingRule.objects.create(name="兜底", target=gov, is_fallback=True)
+    with django_assert_num_queries(1):
+        [rule] = active_rules()
+    assert not rule.has_regions
+    regional = RoutingRule.objects.create(name="北区", target=gov)
+    regional.regions.set([directory.north])
+    with django_assert_num_queries(2):  # the rules, then the regions of the one that names some
+        rules = active_rules()
+    assert [r.name for r in rules] == ["北区", "兜底"]
+    assert [r.pk for r in rules[0].regions.all()] == [directory.north.pk]
+
+
 def test_the_receipt_answers_with_the_state_after_triage(directory, gov):
     RoutingRule.objects.create(name="兜底", target=gov, is_fallback=True)
     filed = file(cleaned(), idempotency_key="k-1")

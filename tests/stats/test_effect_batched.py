@@ -154,3 +154,12 @@ def test_outside_a_batch_each_change_counts_at_once_and_a_batch_ends_in_the_same
     stats_rebuild()
     assert _tables() == tables
     assert _snapshots() == kept
+
+
+def test_a_new_snapshot_placeholder_reads_as_the_row_it_inserts(db):
+    """A placeholder inserted by the lock is not read back: what it stands for equals the row in the table."""
+    from stats import store
+
+    with transaction.atomic():
+        locked = store.snapshots_lock([987654])
+        assert locked == store._locked([987654])
