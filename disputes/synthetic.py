@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from hashlib import sha256
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
@@ -62,7 +63,10 @@ from .states import TERMINAL_STATES, CaseStatus, Category, Channel, RejectReason
 S = CaseStatus
 I = Industry  # noqa: E741
 
-BATCH_SIZE = 50_000
+BATCH_SIZE = 10_000  # small enough that COPY starts early and the last batch's COPY is short
+PROGRESS_EVERY = 100_000  # cases between progress lines of the command
+COPY_CHUNK = 8 << 20  # bytes handed to libpq at a time
+QUEUED_CASES = 100_000  # generated cases that may wait for COPY (memory: about 4 kB each)
 DEFAULT_YEARS = 3
 MAX_WORKERS = 50_000
 TRACKING_PREFIX = "L"  # not in TRACKING_ALPHABET: the live generator never makes a code starting with it
@@ -161,27 +165,23 @@ class _Clock:
 
     def __init__(self, tz: ZoneInfo):
         self.tz = tz
-        self._hms = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
-        self._days: dict[int, str] = {}
+        self.hms = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+        self.days: dict[int, str] = {}
         self._iso: dict[int, str] = {}
         self._cn_date: dict[int, str] = {}
         self._cn_month: dict[int, str] = {}
         self.epoch_ordinal = date(1970, 1, 1).toordinal()
 
+    def day(self, day: int) -> str:
+        """The UTC date of epoch day ``day`` (``days`` caches it: the hot loop looks there first)."""
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = self.days[day] = date.fromordinal(self.epoch_ordinal + day).isoformat()
+        return prefix
+
     def ts(self, t: int) -> str:
         day, sec = divmod(t, 86400)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = date.fromordinal(self.epoch_ordinal + day).isoformat()
-        return f"{prefix} {self._hms[sec]}+00"
-
-    def utc_iso(self, t: int) -> str:
-        """The same instant as ``ts`` writes it, as the history chain hashes it (ISO 8601, microseconds, UTC)."""
-        day, sec = divmod(t, 86400)
-        prefix = self._days.get(day)
-        if prefix is None:
-            prefix = self._days[day] = date.fromordinal(self.epoch_ordinal + day).isoformat()
-        return f"{prefix}T{self._hms[sec]}.000000+00:00"
+        return f"{self.days.get(day) or self.day(day)} {self.hms[sec]}+00"
 
     def iso(self, ordinal: int) -> str:
         value = self._iso.get(ordinal)
@@ -314,6 +314,9 @@ class Archetype:
     total: int  # seconds from filing to the last step
     terminal: bool
     has_year: bool  # some event's note or payload holds a "{year}" to fill in
+    # When the history records an agreement: (index of the event that recorded it, index of the event that
+    # recorded its payment or None, the agreement row's constant COPY fields; see mediation_rows_write).
+    agreement: tuple[int, int | None, str] | None = None
 
 
 @dataclass
@@ -377,29 +380,43 @@ _CONTENT_MARK = "c" * 64
 
 
 class ChainLink:
-    """One planned event's part of the hash chain (disputes.history_chain), prepared once per archetype: the hash
-    body as a template with the case id, time and (for notes holding ``{year}``) content digest left open, so a
-    row costs two string replacements and one SHA-256."""
+    """One planned event's part of the hash chain (disputes.history_chain), prepared once per archetype: the bytes
+    :func:`~disputes.history_chain.chain_hash` hashes (``prev_hash``, a newline, the event's body) as pieces around
+    the case id, time and (for notes holding ``{year}``) content digest, so a row costs one f-string and one
+    SHA-256. The first link built checks itself against ``chain_hash(prev, event_body(...))``."""
 
-    __slots__ = ("body", "content", "_note", "_payload", "_by_year")
+    __slots__ = ("head", "mid", "tail", "content", "_note", "_payload", "_by_year")
+    _checked = False  # the first instance checked its pieces against history_chain
 
     def __init__(self, *, transition, from_state, to_state, actor_id, actor_kind, note, payload):
         has_year = "{year}" in note or "{year}" in json.dumps(payload, ensure_ascii=False)
         self._note, self._payload, self._by_year = note, payload, {}
         self.content = None if has_year else content_digest(note=note, payload=payload)
-        self.body = event_body(
-            case_id=_CASE_MARK,
+        fields = dict(
             transition=transition,
             from_state=from_state,
             to_state=to_state,
             actor_id=actor_id,
             actor_kind=actor_kind,
             announce=False,
-            created_at=_AT_MARK,
-            content_sha256=self.content or _CONTENT_MARK,
+        )
+        body = event_body(
+            case_id=_CASE_MARK, created_at=_AT_MARK, content_sha256=self.content or _CONTENT_MARK, **fields
         ).decode()
-        if _AT_MARK_TEXT not in self.body or str(_CASE_MARK) not in self.body:
+        head, _, rest = body.partition(_AT_MARK_TEXT)
+        self.mid, _, self.tail = rest.partition(str(_CASE_MARK))
+        self.head = "\n" + head
+        if not rest or not self.tail or (self.content is None and _CONTENT_MARK not in self.tail):
             raise SyntheticError("the hash body no longer has the expected shape (history_chain.event_body)")
+        if not ChainLink._checked:
+            at = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+            content = self.content or self.digest_for("2024")
+            expected = chain_hash(
+                GENESIS, event_body(case_id=42, created_at=at, content_sha256=content, **fields)
+            )
+            if self.link(GENESIS, "42", "2024-05-06T07:08:09.000000+00:00", "2024") != (content, expected):
+                raise SyntheticError("ChainLink no longer hashes as history_chain.chain_hash does")
+            ChainLink._checked = True
 
     def digest_for(self, year: str) -> str:
         """The content digest with ``{year}`` filled in as the COPY row fills it."""
@@ -412,12 +429,14 @@ class ChainLink:
 
     def link(self, prev_hash: str, case_id: str, at: str, year: str) -> tuple[str, str]:
         """(content digest, hash) of this event in case ``case_id`` at ``at`` (UTC, as ``_time`` writes it)."""
-        body = self.body.replace(_AT_MARK_TEXT, at, 1).replace(str(_CASE_MARK), case_id, 1)
         content = self.content
         if content is None:
             content = self.digest_for(year)
-            body = body.replace(_CONTENT_MARK, content, 1)
-        return content, chain_hash(prev_hash, body.encode())
+            tail = self.tail.replace(_CONTENT_MARK, content, 1)
+        else:
+            tail = self.tail
+        # chain_hash(prev_hash, body), with the body's pieces joined once
+        return content, sha256(f"{prev_hash}{self.head}{at}{self.mid}{case_id}{tail}".encode()).hexdigest()
 
 
 CLAIM_COLUMNS = ["case_id", "category", "amount"]
@@ -597,6 +616,23 @@ def archetype_build(rng: random.Random, index: int, target: str, d: Directory) -
             "",
         ]
     )
+    # The agreement the mediation tables get: the last one recorded, and the first payment, if after it.
+    names = [row[1] for row in events]
+    agreement = None
+    if case.amount_agreed and AGREEMENT_EVENT in names:
+        agreed = len(names) - 1 - names[::-1].index(AGREEMENT_EVENT)
+        paid = next((i for i, name in enumerate(names) if name in PAYMENT_EVENTS), None)
+        money = [
+            case.amount_agreed,
+            case.amount_paid,
+            case.mediator.pk if case.mediator is not None else None,
+        ]
+        category = str(claims[0].category) if claims else None
+        agreement = (
+            agreed,
+            paid if paid is not None and paid > agreed else None,
+            "\t".join(_text(v) for v in [*money, category]) + "\n",
+        )
     return Archetype(
         target=target,
         industry=str(industry),
@@ -611,6 +647,7 @@ def archetype_build(rng: random.Random, index: int, target: str, d: Directory) -
         total=event_rows[-1][0],
         terminal=case.status in TERMINAL_STATES,
         has_year=any(row[2] for row in event_rows),
+        agreement=agreement,
     )
 
 
@@ -636,6 +673,13 @@ def daily_counts(rng: random.Random, *, count: int, days: int) -> list[int]:
 
 
 # --- The generator -----------------------------------------------------------------------------------------
+def event_moment(a: Archetype, i: int, filed: int, scale: float) -> int:
+    """When event ``i`` of a case of archetype ``a`` filed at ``filed`` happened, its path squeezed by ``scale`` (as
+    the generator's loop computes it inline)."""
+    off = a.events[i][0]
+    return filed + off if scale == 1 else filed + int(off * scale) + i
+
+
 def _tracking_code(case_id: int) -> str:
     digits = []
     n = case_id
@@ -675,6 +719,9 @@ class Batch:
     case_buf: list[str] = field(default_factory=list)
     claim_buf: list[str] = field(default_factory=list)
     event_buf: list[str] = field(default_factory=list)
+    data: list[bytes] = field(
+        default_factory=list
+    )  # the three buffers encoded, in TABLES order (see _Writer.put)
 
 
 @dataclass
@@ -748,7 +795,8 @@ def _bulk_prepare(cursor, tables: tuple[str, ...] = TABLES) -> list[str]:
 
 
 # --- Agreements, their schedules and payments (the mediation app's tables) -----------------------------------
-# Written in PostgreSQL from the loaded cases (INSERT … SELECT), so they agree with each case by construction:
+# Written in PostgreSQL (INSERT … SELECT) from one row per such case that the generator collects as it writes the
+# case's events (COPYed into a temporary table: no second pass over the history), so they agree with each case:
 # one effective agreement per case whose history records an agreement (total = amount_agreed, signed and in
 # force at that event), one item and one instalment for the total, and one payment of amount_paid at the event
 # that recorded the payment (fulfilment, or the end of enforcement), never more than the agreement's total.
@@ -757,6 +805,15 @@ AGREEMENT_EVENT = "record_agreement"
 PAYMENT_EVENTS = ("record_fulfilment", "close_enforcement")
 INSTALMENT_DAYS = 15  # a one-off payment due this many days after the agreement takes effect
 SYNTHETIC_PROOF = "payments/synthetic/none.pdf"  # no file behind it: synthetic payments have no real proof
+
+
+# The rows the generator hands mediation_rows_write, one per case with an agreement (COPY columns, in order):
+# when it was recorded (the last time, should a path record one twice), when its payment was (the first time, if
+# after that), and the case's employer, amounts, mediator and first claim's category.
+AGREEMENT_SOURCE = (
+    "case_id bigint, agreed_at timestamptz, paid_at timestamptz, employer_name text, total numeric, "
+    "paid numeric, mediator_id bigint, category text"
+)
 
 
 @dataclass
@@ -806,48 +863,29 @@ def mediation_models() -> list[type[models.Model]]:
     ]
 
 
-def mediation_rows_write(cursor, *, first_id: int, last_id: int, fallback_user_id: int) -> MediationRows:
-    """Write the agreements, items, instalments and payments of the synthetic cases ``first_id``..``last_id``
-    (see above) with ``cursor``, in its transaction. Does nothing when the mediation app is not installed."""
+def mediation_rows_write(cursor, *, agreements: list[str], fallback_user_id: int) -> MediationRows:
+    """Write the agreements, items, instalments and payments of the synthetic cases (see above) with ``cursor``, in
+    its transaction. ``agreements`` holds one COPY text row per case with an agreement, in case order, with the
+    columns of :data:`AGREEMENT_SOURCE` (the generator knows them: it wrote the events). Does nothing when the
+    mediation app is not installed."""
     found = mediation_models()
-    if not found:
+    if not found or not agreements:
         return MediationRows()
     Agreement, Item, Instalment, Payment = found
     started = time.monotonic()
     tz = settings.TIME_ZONE
     result = MediationRows()
-    # One pass over the history (not a lookup per case): when each case's agreement was recorded (the last time,
-    # should a path record one twice) and when its payment was, the first time after that.
-    cursor.execute("DROP TABLE IF EXISTS synthetic_agreement")
+    cursor.execute("DROP TABLE IF EXISTS synthetic_agreement_source, synthetic_agreement")
+    cursor.execute(f"CREATE TEMPORARY TABLE synthetic_agreement_source ({AGREEMENT_SOURCE}) ON COMMIT DROP")
+    cursor.copy_expert("COPY synthetic_agreement_source FROM STDIN", io.BytesIO("".join(agreements).encode()))
+    # Ids drawn in case order, as the agreements' numbers show them.
     cursor.execute(
         "CREATE TEMPORARY TABLE synthetic_agreement ON COMMIT DROP AS "
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, c.id AS case_id, c.employer_name, "
-        "c.amount_agreed AS total, c.amount_paid AS paid, COALESCE(c.mediator_id, %s) AS mediator_id, "
-        "e.agreed_at, e.paid_at, cl.category "
-        "FROM (SELECT case_id, MAX(created_at) FILTER (WHERE transition = %s) AS agreed_at, "
-        "      MIN(created_at) FILTER (WHERE transition = ANY(%s)) AS paid_at "
-        "      FROM disputes_caseevent WHERE case_id BETWEEN %s AND %s AND transition = ANY(%s) "
-        "      GROUP BY case_id) e "
-        "JOIN disputes_case c ON c.id = e.case_id "
-        "LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, category FROM disputes_claim "
-        "      WHERE case_id BETWEEN %s AND %s ORDER BY case_id, id) cl ON cl.case_id = c.id "
-        "WHERE c.amount_agreed > 0 AND e.agreed_at IS NOT NULL ORDER BY c.id",
-        [
-            Agreement._meta.db_table,
-            fallback_user_id,
-            AGREEMENT_EVENT,
-            list(PAYMENT_EVENTS),
-            first_id,
-            last_id,
-            [AGREEMENT_EVENT, *PAYMENT_EVENTS],
-            first_id,
-            last_id,
-        ],
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id, s.case_id, s.employer_name, s.total, s.paid, "
+        "COALESCE(s.mediator_id, %s) AS mediator_id, s.agreed_at, s.paid_at, s.category "
+        "FROM (SELECT * FROM synthetic_agreement_source ORDER BY case_id) s",
+        [Agreement._meta.db_table, fallback_user_id],
     )
-    if not cursor.rowcount:
-        return result
-    # A payment recorded before the (last) agreement belongs to no agreement of ours.
-    cursor.execute("UPDATE synthetic_agreement SET paid_at = NULL WHERE paid_at < agreed_at")
     local = f"(s.agreed_at AT TIME ZONE '{tz}')::date"
     paid = "LEAST(COALESCE(s.paid, 0), s.total)"
     result.agreements = _insert_select(
@@ -857,7 +895,7 @@ def mediation_rows_write(cursor, *, first_id: int, last_id: int, fallback_user_i
             "id": "s.id",
             "case_id": "s.case_id",
             "number": f"'TJ-' || extract(year FROM s.agreed_at AT TIME ZONE '{tz}')::int || '-' "
-            "|| lpad(s.id::text, 6, '0')",
+            "|| lpad(s.id::text, GREATEST(6, length(s.id::text)), '0')",  # as {pk:06d}: plain lpad would cut
             "status": "'effective'",
             "employer_name": "s.employer_name",
             "employer_contact_name": "'人事专员'",
@@ -948,6 +986,7 @@ class _Writer:
         threaded: bool,
         bulk: bool = False,
         after_load: Callable | None = None,
+        batch_size: int = BATCH_SIZE,
     ):
         # after_load(cursor): more rows derived from the loaded ones (the agreements), written last in the same
         # transaction as the final batch (bulk: before the indexes are rebuilt); its result is kept here.
@@ -961,7 +1000,8 @@ class _Writer:
         self.rebuild_timings: list[tuple[str, float]] = []
         self.error: BaseException | None = None
         if threaded:
-            self.queue: queue.Queue = queue.Queue(maxsize=2)
+            # About 100,000 cases waiting at most: slack for when PostgreSQL or the generator is slowed a while.
+            self.queue: queue.Queue = queue.Queue(maxsize=max(2, QUEUED_CASES // batch_size))
             self.conn = connection.get_new_connection(connection.get_connection_params())
             self.conn.autocommit = False
             with self.conn.cursor() as cursor:
@@ -972,16 +1012,20 @@ class _Writer:
             self.thread = threading.Thread(target=self._run, name="generate-cases-copy", daemon=True)
             self.thread.start()
 
+    @staticmethod
+    def _encode(batch: Batch) -> None:
+        batch.data = [
+            "".join(buf).encode() for buf in (batch.case_buf, batch.claim_buf, batch.event_buf)
+        ]  # same order as TABLES
+        batch.case_buf, batch.claim_buf, batch.event_buf = [], [], []
+
     def _copy(self, cursor, batch: Batch) -> None:
-        for table, buf in (
-            ("disputes_case", batch.case_buf),
-            ("disputes_claim", batch.claim_buf),
-            ("disputes_caseevent", batch.event_buf),
-        ):
-            data = io.BytesIO("".join(buf).encode())
-            cursor.copy_expert(self.sql[table], data, size=1 << 20)
+        for table, data in zip(TABLES, batch.data, strict=True):
+            # Large reads: psycopg2 holds the GIL only between them (it sends each with the GIL released).
+            cursor.copy_expert(self.sql[table], io.BytesIO(data), size=COPY_CHUNK)
 
     def _run(self) -> None:
+        ended = False  # the producer sent its last batch (None): nothing more will come to drain
         try:
             while (batch := self.queue.get()) is not None:
                 if batch is _ABORT:
@@ -991,6 +1035,7 @@ class _Writer:
                     self._copy(cursor, batch)
                 if not self.bulk:
                     self.conn.commit()
+            ended = True
             if self.after_load:
                 with self.conn.cursor() as cursor:
                     self.after_load_result = self.after_load(cursor)
@@ -1005,12 +1050,12 @@ class _Writer:
         except BaseException as exc:  # handed to the producer, which raises it
             self.error = exc
             self.conn.rollback()
-            while (
-                item := self.queue.get()
-            ) is not None and item is not _ABORT:  # drain: never block the producer
-                pass
+            while not ended and (item := self.queue.get()) is not None and item is not _ABORT:
+                pass  # drain: never block the producer
 
     def put(self, batch: Batch) -> None:
+        # Encoded by the caller (the generating thread): the writer thread's path is then PostgreSQL's COPY alone.
+        self._encode(batch)
         if not self.threaded:
             with connection.cursor() as cursor:
                 self._copy(cursor.cursor, batch)
@@ -1095,6 +1140,7 @@ def generate_cases(
             a.static = f"{a.static}{case_tail}\n"
             a.claims = [f"\t{claim}{claim_tail}\n" for claim in a.claims]
             a.events = [(off, f"\t{fields}", has_year, link) for off, fields, has_year, link in a.events]
+    event_end = f"{event_tail}\n"
     prepared = time.monotonic()
 
     fallback = d.users.get("mediator_gov") or next(iter(d.users.values()))
@@ -1102,15 +1148,20 @@ def generate_cases(
         {"disputes_case": case_cols, "disputes_claim": claim_cols, "disputes_caseevent": event_cols},
         threaded=not connection.in_atomic_block,
         bulk=bulk,
+        batch_size=batch_size,
         after_load=lambda cursor: mediation_rows_write(
-            cursor, first_id=first_id, last_id=first_id + count - 1, fallback_user_id=fallback.pk
+            cursor, agreements=agreements, fallback_user_id=fallback.pk
         ),
     )
     employer_cums = {i: _zipf_cum(len(employers[i])) for i in employers}
     local_midnight = datetime.combine(timezone.localdate(now), datetime.min.time(), tzinfo=tz)
     start_day = local_midnight - timedelta(days=days - 1)
     random_ = rng.random
-    ts, iso, cn_date, cn_month, utc_iso = clock.ts, clock.iso, clock.cn_date, clock.cn_month, clock.utc_iso
+    ts, iso, cn_date, cn_month = clock.ts, clock.iso, clock.cn_date, clock.cn_month
+    day_text, day_of, hms = clock.days.get, clock.day, clock.hms
+    agreements: list[
+        str
+    ] = []  # see mediation_rows_write; appended here, read by the writer after the last batch
     totals = Batch()
     batch = Batch()
     case_append, claim_append, event_append = (
@@ -1166,13 +1217,22 @@ def generate_cases(
                 prev = GENESIS
                 for i, (off, row, has_year, link) in enumerate(a.events):
                     moment = t + off if scale == 1 else t + int(off * scale) + i
-                    content, digest = link.link(prev, cid, utc_iso(moment), year)
+                    day, sec = divmod(moment, 86400)
+                    on, at = day_text(day) or day_of(day), hms[sec]
+                    # the time as the row writes it, and as the chain hashes it (history_chain._time)
+                    content, digest = link.link(prev, cid, f"{on}T{at}.000000+00:00", year)
                     event_append(
-                        f"{cid}\t{ts(moment)}{row.replace('{year}', year) if has_year else row}"
-                        f"\t{content}\t{prev}\t{digest}{event_tail}\n"
+                        f"{cid}\t{on} {at}+00{row.replace('{year}', year) if has_year else row}"
+                        f"\t{content}\t{prev}\t{digest}{event_end}"
                     )
                     prev = digest
-                last = ts(moment)
+                last = f"{on} {at}+00"
+                if a.agreement is not None:
+                    agreed, paid, tail = a.agreement
+                    agreed_at, paid_at = (
+                        NULL if i is None else ts(event_moment(a, i, t, scale)) for i in (agreed, paid)
+                    )
+                    agreements.append(f"{cid}\t{agreed_at}\t{paid_at}\t{ename}\t{tail}")
                 for row in a.claims:
                     claim_append(cid + row)
                 case_append(

@@ -65,8 +65,12 @@ class Command(BaseCommand):
         verbose = options["verbosity"] >= 1
         started = time.monotonic()
 
+        shown = 0
+
         def progress(done: int, total: int) -> None:
-            if verbose and total > synthetic.BATCH_SIZE:
+            nonlocal shown
+            if verbose and total > synthetic.PROGRESS_EVERY and done - shown >= synthetic.PROGRESS_EVERY:
+                shown = done
                 rate = done / max(time.monotonic() - started, 1e-9)
                 self.stdout.write(f"  {done:,}/{total:,} cases ({rate:,.0f}/s)")
 
