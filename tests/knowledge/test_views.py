@@ -44,7 +44,9 @@ def test_the_page_says_each_part_of_the_answer_once(client):
     answer = response.context["answer"]
     assert answer.citations and answer.deadlines
     assert html.count(answer.citations[0].excerpt) == 1
-    assert html.count(answer.category_label + "”方面") == 0  # the category is its own line, not a sentence too
+    assert (
+        html.count(answer.category_label + "”方面") == 0
+    )  # the category is its own line, not a sentence too
     (hint, sentence) = answer.deadline_items[0]
     assert html.count(sentence) == 1 and sentence in answer.answer
     assert html.count("下一步：") == 1

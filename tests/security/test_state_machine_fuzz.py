@@ -21,9 +21,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django_fsm import has_transition_perm
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from django_fsm import has_transition_perm
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from disputes.exceptions import TransitionConflict, UnknownTransition
