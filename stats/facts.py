@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from django.utils import timezone
 
@@ -148,9 +149,16 @@ class Snapshot:
 
     def row(self) -> dict:
         """The model's fields (without the deadlines)."""
-        data = asdict(self)
-        data.pop("deadlines")
-        return data
+        return dict(zip(ROW_FIELDS, self.values(), strict=True))
+
+    def values(self) -> tuple:
+        """The model's fields (without the deadlines) in :data:`ROW_FIELDS` order. Faster than ``asdict``, which
+        deep-copies every field: a rebuild writes a million of these."""
+        return _row_values(self)
+
+
+ROW_FIELDS = tuple(f.name for f in fields(Snapshot) if f.name != "deadlines")
+_row_values = attrgetter(*ROW_FIELDS)
 
 
 def _first(events: list[Event], predicate) -> Event | None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from disputes.models import Case, CaseDeadline, CaseEvent, Claim
 
 from .definitions import DEADLINE_OUTCOMES, MEASURE_CODES
-from .facts import CaseRow, Cells, DeadlineRow, Event, Snapshot, snapshot_for
+from .facts import ROW_FIELDS, CaseRow, Cells, DeadlineRow, Event, Snapshot, snapshot_for
 from .models import KEY_FIELDS, CaseSnapshot, CloseDaysFact, DeadlineFact, DeadlineSnapshot, Fact
 
 UPSERT_ROWS = 400  # rows per statement (SQLite allows 32,766 parameters; a fact row has 31)
@@ -121,10 +121,7 @@ def _locked(case_ids: list[int]) -> dict[int, Snapshot]:
 
 def _read_locked(where: Q) -> dict[int, Snapshot]:
     rows = list(
-        CaseSnapshot.objects.select_for_update()
-        .filter(where)
-        .order_by("case_id")
-        .values_list(*SNAPSHOT_FIELDS)
+        CaseSnapshot.objects.select_for_update().filter(where).order_by("case_id").values_list(*ROW_FIELDS)
     )
     deadlines: dict[int, list] = defaultdict(list)
     if rows:
@@ -132,12 +129,7 @@ def _read_locked(where: Q) -> dict[int, Snapshot]:
             "case_id", "rule_id", "due_on", "outcome"
         ):
             deadlines[case_id].append((rule_id, due_on, outcome))
-    return {
-        row[0]: Snapshot(
-            **dict(zip(SNAPSHOT_FIELDS, row, strict=True)), deadlines=tuple(sorted(deadlines[row[0]]))
-        )
-        for row in rows
-    }
+    return {row[0]: Snapshot(*row, deadlines=tuple(sorted(deadlines.get(row[0], ())))) for row in rows}
 
 
 def snapshots_range_lock(lo: int, hi: int) -> dict[int, Snapshot]:
@@ -203,14 +195,15 @@ def _copy_text(value) -> str:
 
 
 def _snapshots_copy(snapshots: list[Snapshot]) -> None:
-    """PostgreSQL: COPY the rows into a temporary table and update from it (a rebuild writes millions)."""
+    """PostgreSQL: COPY the rows into a temporary table and update from it (a rebuild writes millions). The
+    update names the range of ids it touches: the temporary table has no statistics, and without the range the
+    planner scans the whole snapshot table for every batch."""
     table = connection.ops.quote_name(CaseSnapshot._meta.db_table)
-    columns = ", ".join(_q(f) for f in SNAPSHOT_FIELDS)
+    columns = ", ".join(_q(f) for f in ROW_FIELDS)
     buffer = io.StringIO()
-    for snapshot in snapshots:
-        row = snapshot.row()
-        buffer.write("\t".join(_copy_text(row[f]) for f in SNAPSHOT_FIELDS) + "\n")
+    buffer.writelines("\t".join(map(_copy_text, s.values())) + "\n" for s in snapshots)
     buffer.seek(0)
+    ids = [s.case_id for s in snapshots]
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS stats_snapshot_load (LIKE {table}) ON COMMIT DELETE ROWS"
@@ -219,7 +212,8 @@ def _snapshots_copy(snapshots: list[Snapshot]) -> None:
         assignments = ", ".join(f"{_q(f)} = l.{_q(f)}" for f in SNAPSHOT_FIELDS[1:])
         cursor.execute(
             f"UPDATE {table} AS s SET {assignments} FROM stats_snapshot_load AS l "  # noqa: S608 (names only)  # nosec B608
-            "WHERE s.case_id = l.case_id"
+            "WHERE s.case_id = l.case_id AND s.case_id >= %s AND s.case_id <= %s",
+            [min(ids), max(ids)],
         )
         cursor.execute("TRUNCATE stats_snapshot_load")
 
