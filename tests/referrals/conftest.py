@@ -86,7 +86,8 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.1) -> bool:
 
 
 def subprocess_env(**overrides: str) -> dict:
-    """The environment of a child process: the test settings on the test database, tasks through the broker."""
+    """The environment of a child process: the test settings on the test database, tasks through the broker, and
+    no SMS quiet hours (the suite runs at any hour; tests/referrals/test_notifications_quiet_hours.py covers them)."""
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     env.update(
@@ -94,6 +95,7 @@ def subprocess_env(**overrides: str) -> dict:
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         CELERY_TASK_ALWAYS_EAGER="0",
         PYTHONUNBUFFERED="1",
+        SMS_QUIET_HOURS="",
     )
     env.update(overrides)
     return env
