@@ -8,7 +8,7 @@ Its inputs that are reference data (the active rules, the working-day calendar) 
 :func:`deadline_inputs_reused`, where the first read is kept for the rest of the block.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -128,6 +128,13 @@ def compute_case_deadlines(*, case, events, rules, categories: set[str], calenda
             )
         )
     return results
+
+
+def nearest_open_due(deadlines: Iterable[ComputedDeadline]) -> date | None:
+    """The nearest due date of the active, unmet ``deadlines``: ``Case.next_due_on`` as the database keeps it from
+    the stored rows (the trigger of migration 0013). A service that knows a case's deadlines before writing them
+    sets it on the row first, so the trigger finds nothing to change."""
+    return min((d.due_on for d in deadlines if d.is_active and d.met_at is None), default=None)
 
 
 def deadline_state(deadline, today: date | None = None) -> tuple[str, str]:

@@ -88,10 +88,12 @@ def _reasons(case: Case, other: Case) -> tuple[str, str]:
 
 
 @transaction.atomic(savepoint=False)  # inside the checks after intake, a failure rolls them all back anyway
-def related_cases_detect(*, case_id: int) -> list[RelatedCaseLink]:
+def related_cases_detect(*, case_id: int, case: Case | None = None) -> list[RelatedCaseLink]:
     """Link ``case`` to each probable duplicate not linked yet; returns the new links. Safe to run again and
-    concurrently (one row per pair: the unique constraint, and conflicts are ignored)."""
-    case = Case.objects.filter(pk=case_id).only(*_MATCH_FIELDS).first()
+    concurrently (one row per pair: the unique constraint, and conflicts are ignored). ``case``: the case as
+    the caller holds it (intake, the one it has just filed), instead of reading it again."""
+    if case is None:
+        case = Case.objects.filter(pk=case_id).only(*_MATCH_FIELDS).first()
     if case is None or case.status not in OPEN_STATES:
         return []
     # status too: the state machine reads it when a case is built (deferred, one query per candidate).
@@ -124,21 +126,22 @@ def related_cases_detect(*, case_id: int) -> list[RelatedCaseLink]:
     return list(RelatedCaseLink.objects.filter(made))
 
 
-def related_checks_after_intake(*, case_ids: list[int]) -> None:
-    """After a filing committed: link duplicates and check the group-dispute thresholds for the new cases.
+def related_checks_after_intake(*, cases: list[Case]) -> None:
+    """At the end of a filing, in its transaction: link duplicates and check the group-dispute thresholds for the
+    new ``cases``, as the filing holds them (not read again).
 
-    Never fails the filing (it is already saved and the worker must get their tracking code): an error is logged
-    and rolled back to a savepoint, and the checks can be re-run later (:func:`related_cases_detect`,
+    Never fails the filing (the worker must get their tracking code): an error is logged and rolled back to a
+    savepoint, and the checks can be re-run later (:func:`related_cases_detect`,
     :func:`disputes.warnings.group_warning_check`)."""
     from .warnings import group_warning_check  # warnings uses this module's matching rules
 
     try:
         with transaction.atomic():
-            for case_id in case_ids:
-                related_cases_detect(case_id=case_id)
-            group_warning_check(case_ids=case_ids)
+            for case in cases:
+                related_cases_detect(case_id=case.pk, case=case)
+            group_warning_check(cases=cases)
     except Exception:  # noqa: BLE001 - see the docstring
-        logger.exception("related-case checks failed for cases %s", case_ids)
+        logger.exception("related-case checks failed for cases %s", [case.pk for case in cases])
 
 
 # --- Reading ---------------------------------------------------------------------------------------------------

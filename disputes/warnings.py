@@ -190,14 +190,15 @@ def _check_employer(*, region_id: int, new_cases: list[Case]) -> GroupWarning | 
 
 
 @transaction.atomic
-def group_warning_check(*, case_ids: list[int]) -> list[GroupWarning]:
+def group_warning_check(*, case_ids: list[int] = (), cases: list[Case] | None = None) -> list[GroupWarning]:
     """Check the thresholds for new cases (after intake, or again at any time): each case joins the open warning
-    of its employer and region, or opens one when the rule is met. Returns the warnings opened or joined."""
-    cases = list(
-        Case.objects.filter(pk__in=case_ids, region__isnull=False)
-        .exclude(employer_key="", employer_credit_code="")
-        .select_related("collective")
-        .order_by("created_at", "pk")
+    of its employer and region, or opens one when the rule is met. Returns the warnings opened or joined.
+    ``cases``: the cases as the caller holds them (intake, those it has just filed) instead of ``case_ids``."""
+    if cases is None:
+        cases = list(Case.objects.filter(pk__in=case_ids).select_related("collective"))
+    cases = sorted(
+        (c for c in cases if c.region_id is not None and (c.employer_key or c.employer_credit_code)),
+        key=lambda c: (c.created_at, c.pk),
     )
     groups: dict[tuple[int, str], list[Case]] = {}
     for case in cases:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,13 +59,16 @@ def stats_case_changed(*, case, event) -> None:
     reminder) are skipped."""
     if not _counts(event.transition):
         return
+    filed = event.transition == "submit"  # the case was inserted in this transaction: it has no snapshot yet
     batch = case_effects_batch_state()
     if batch is not None:
         # Inside a batch of changes in one transaction: once per case, at its end (stats_batch_flush). The
         # snapshot is recomputed from the case as it then stands, so the figures end up as if done each time.
         batch.setdefault("stats", set()).add(case.pk)
+        if filed:
+            batch.setdefault("stats_filed", set()).add(case.pk)
         return
-    _refresh(Q(pk=case.pk), [case.pk], apply=True)
+    _refresh(Q(pk=case.pk), [case.pk], apply=True, filed={case.pk} if filed else frozenset())
 
 
 def stats_batch_flush(*, state: dict) -> None:
@@ -72,14 +76,19 @@ def stats_batch_flush(*, state: dict) -> None:
     in the same transaction."""
     case_ids = sorted(state.get("stats", ()))
     if case_ids:
-        _refresh(Q(pk__in=case_ids), case_ids, apply=True)
+        _refresh(Q(pk__in=case_ids), case_ids, apply=True, filed=state.get("stats_filed", frozenset()))
 
 
-def _refresh(case_filter: Q, case_ids: list[int], *, apply: bool) -> int:
+def _refresh(
+    case_filter: Q, case_ids: list[int], *, apply: bool, filed: Collection[int] = frozenset()
+) -> int:
     """Lock the snapshots of ``case_ids``, recompute them from the cases, store what changed and (``apply``) add
-    the difference to the summary tables. Returns how many snapshots changed. Call inside a transaction."""
-    old = store.snapshots_lock(case_ids)
-    new = store.histories(case_filter & Q(pk__in=list(old)))
+    the difference to the summary tables. Returns how many snapshots changed. Call inside a transaction.
+
+    ``filed``: those of ``case_ids`` inserted in this transaction. No other transaction can see them, so nobody
+    else writes their snapshots: there is nothing to lock, and their snapshots are inserted whole."""
+    old = store.snapshots_lock([i for i in case_ids if i not in filed])
+    new = store.histories(case_filter & Q(pk__in=[*old, *filed]))
     return _store(old, new, apply=apply)
 
 

@@ -2,7 +2,8 @@
 
 Concurrency: every writer of a case's snapshot (the case effect, the beat task, a rebuild) first makes sure the
 snapshot row exists (a placeholder counted nowhere), then locks it, and only then reads the case. So two writers
-of one case take turns, and the one that goes second reads what the first committed. Additions to the summary
+of one case take turns, and the one that goes second reads what the first committed. (A case filed in the
+writer's own transaction is invisible to every other: its snapshot is inserted whole.) Additions to the summary
 tables are ``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n`` in key order, so concurrent changes to
 cases of one cell add up instead of overwriting each other, and lock the cells in one order.
 """
@@ -160,7 +161,29 @@ def _q(name: str) -> str:
 
 
 def snapshots_write(snapshots: list[Snapshot], *, old: dict[int, Snapshot], bulk: bool = False) -> None:
-    """Store ``snapshots`` over their (locked) rows; their deadlines only where they changed."""
+    """Store ``snapshots`` over their (locked) rows, and insert those of cases without a row in ``old`` (filed
+    in this transaction); their deadlines only where they changed."""
+    filed = [s for s in snapshots if s.case_id not in old]
+    if filed:
+        CaseSnapshot.objects.bulk_create([CaseSnapshot(**s.row()) for s in filed])
+    _snapshots_update([s for s in snapshots if s.case_id in old], bulk=bulk)
+    changed = [s for s in snapshots if s.case_id not in old or old[s.case_id].deadlines != s.deadlines]
+    if changed:
+        # A locked snapshot read without deadlines, or a new one, has no deadline rows to delete.
+        stale = [s.case_id for s in changed if s.case_id in old and old[s.case_id].deadlines]
+        if stale:
+            DeadlineSnapshot.objects.filter(case_id__in=stale).delete()
+        DeadlineSnapshot.objects.bulk_create(
+            [
+                DeadlineSnapshot(case_id=s.case_id, rule_id=rule_id, due_on=due_on, outcome=outcome)
+                for s in changed
+                for rule_id, due_on, outcome in s.deadlines
+            ],
+            batch_size=2000,
+        )
+
+
+def _snapshots_update(snapshots: list[Snapshot], *, bulk: bool) -> None:
     if not snapshots:
         return
     if bulk and connection.vendor == "postgresql":
@@ -171,20 +194,6 @@ def snapshots_write(snapshots: list[Snapshot], *, old: dict[int, Snapshot], bulk
     else:
         CaseSnapshot.objects.bulk_update(
             [CaseSnapshot(**s.row()) for s in snapshots], SNAPSHOT_FIELDS[1:], batch_size=500
-        )
-    changed = [s for s in snapshots if old.get(s.case_id) is None or old[s.case_id].deadlines != s.deadlines]
-    if changed:
-        # A locked snapshot read without deadlines has no deadline rows to delete.
-        stale = [s.case_id for s in changed if old.get(s.case_id) is None or old[s.case_id].deadlines]
-        if stale:
-            DeadlineSnapshot.objects.filter(case_id__in=stale).delete()
-        DeadlineSnapshot.objects.bulk_create(
-            [
-                DeadlineSnapshot(case_id=s.case_id, rule_id=rule_id, due_on=due_on, outcome=outcome)
-                for s in changed
-                for rule_id, due_on, outcome in s.deadlines
-            ],
-            batch_size=2000,
         )
 
 

@@ -220,8 +220,6 @@ def _intake_submit(
         if previous is None:
             raise
         return previous
-    # Probable duplicates and the group-dispute thresholds, once the cases exist (never fails the filing).
-    related_checks_after_intake(case_ids=[f.case_id for f in filed])
     return filed
 
 
@@ -328,6 +326,8 @@ def _intake_create(
         )
         for row, case, categories in created
     ]
+    # Probable duplicates and the group-dispute thresholds, once the cases exist (never fails the filing).
+    related_checks_after_intake(cases=[case for _row, case, _categories in created])
     receipt.case_ids = [f.case_id for f in filed]
     receipt.answer = json.dumps([asdict(f) for f in filed])
     receipt.save(update_fields=["case_ids", "answer"])

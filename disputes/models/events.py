@@ -70,21 +70,31 @@ class CaseEvent(models.Model):
         verbose_name = _("案件记录")
         verbose_name_plural = _("案件记录")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="caseevent_case_time"),
+            # The chain tail (disputes.history_chain): the case's last event by id. Without it PostgreSQL may walk
+            # the primary key backwards through the whole table looking for one case's rows.
+            models.Index(fields=["case", "id"], name="caseevent_case_id_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.transition} {self.from_state}→{self.to_state}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, chain_tail: str | None = None, **kwargs):
         """Write a new row linked to the tail of its case's chain; the case row is locked for the transaction so
-        that two writers cannot link to the same tail (the services hold that lock already)."""
+        that two writers cannot link to the same tail (the services hold that lock already).
+
+        ``chain_tail``: the tail when the caller knows it without asking, which is only for the first event of a
+        case inserted in the same transaction (``history_chain.GENESIS``: no other writer can see the case yet)."""
         if self.pk is not None:
             raise AppendOnlyError("case history is append-only")
         from ..history_chain import chain_link, chain_tail_locked
 
         # No savepoint of its own: the lock only has to last until the caller's transaction ends.
         with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            chain_link(self, prev_hash=chain_tail_locked(self.case_id))
+            chain_link(
+                self, prev_hash=chain_tail if chain_tail is not None else chain_tail_locked(self.case_id)
+            )
             super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -135,7 +135,7 @@ def _build_side(key: str, *, station, staff, region, names: list[str], employer:
         side.pins[case.pk] = pin
         side.id_numbers.append(id_number)
         side.phones.append(phone)
-    related_checks_after_intake(case_ids=[c.pk for c in side.cases])
+    related_checks_after_intake(cases=side.cases)
 
     agreed, failed, aided, urgent, _waiting = side.cases
     for case in (agreed, failed, aided, urgent):
