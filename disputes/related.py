@@ -15,7 +15,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,28 +54,45 @@ _MATCH_FIELDS = (
 )
 
 
-def related_candidates(*, case: Case) -> QuerySet[Case]:
-    """Open cases other than ``case`` of the same worker against the same employer (indexed lookups on the two
-    hash columns, then the employer filter)."""
+def related_candidates(*, case: Case) -> list[Case]:
+    """Open cases other than ``case`` of the same worker against the same employer.
+
+    The database is asked only what its indexes answer (the two hash columns: a worker's few cases); whether the
+    other identifiers contradict a match is decided here. As SQL, "the same phone, and the other ID number is
+    this one or none" lets the planner scan every case without an ID number (or without a credit code), which
+    grows with the table."""
     worker = Q()
     if case.worker_id_hash:
         worker |= Q(worker_id_hash=case.worker_id_hash)
     if case.worker_phone_hash:
-        phone = Q(worker_phone_hash=case.worker_phone_hash)
-        if case.worker_id_hash:  # a different ID number on the other case means another person
-            phone &= Q(worker_id_hash=case.worker_id_hash) | Q(worker_id_hash="")
-        worker |= phone
-    employer = Q()
-    if case.employer_credit_code:
-        employer |= Q(employer_credit_code=case.employer_credit_code)
-    if case.employer_key:
-        name = Q(employer_key=case.employer_key)
-        if case.employer_credit_code:  # two known, different codes are two employers of one name
-            name &= Q(employer_credit_code=case.employer_credit_code) | Q(employer_credit_code="")
-        employer |= name
-    if not worker or not employer:
-        return Case.objects.none()
-    return Case.objects.filter(worker, employer, status__in=OPEN_STATES).exclude(pk=case.pk)
+        worker |= Q(worker_phone_hash=case.worker_phone_hash)
+    if not worker or not (case.employer_credit_code or case.employer_key):
+        return []
+    # status too: the state machine reads it when a case is built (deferred, one query per candidate).
+    found = Case.objects.filter(worker, status__in=OPEN_STATES).exclude(pk=case.pk).only(*_MATCH_FIELDS)
+    return [other for other in found if _same_worker(case, other) and _same_employer(case, other)]
+
+
+def _same_worker(case: Case, other: Case) -> bool:
+    if case.worker_id_hash and other.worker_id_hash == case.worker_id_hash:
+        return True
+    # The same phone, unless the ID numbers say two people (a family phone shared by two workers).
+    return (
+        bool(case.worker_phone_hash)
+        and other.worker_phone_hash == case.worker_phone_hash
+        and (not case.worker_id_hash or other.worker_id_hash in (case.worker_id_hash, ""))
+    )
+
+
+def _same_employer(case: Case, other: Case) -> bool:
+    if case.employer_credit_code and other.employer_credit_code == case.employer_credit_code:
+        return True
+    # The same name, unless two known credit codes say two employers.
+    return (
+        bool(case.employer_key)
+        and other.employer_key == case.employer_key
+        and (not case.employer_credit_code or other.employer_credit_code in (case.employer_credit_code, ""))
+    )
 
 
 def _reasons(case: Case, other: Case) -> tuple[str, str]:
@@ -96,8 +113,7 @@ def related_cases_detect(*, case_id: int, case: Case | None = None) -> list[Rela
         case = Case.objects.filter(pk=case_id).only(*_MATCH_FIELDS).first()
     if case is None or case.status not in OPEN_STATES:
         return []
-    # status too: the state machine reads it when a case is built (deferred, one query per candidate).
-    others = list(related_candidates(case=case).only("status", "worker_id_hash", "employer_credit_code"))
+    others = related_candidates(case=case)
     if not others:
         return []
     pairs = {(max(case.pk, o.pk), min(case.pk, o.pk)): o for o in others}

@@ -7,6 +7,8 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from disputes.intake.services import intake_submit
@@ -16,6 +18,7 @@ from disputes.models.related import EmployerMatch, RelatedLinkReason, RelatedLin
 from disputes.permissions import WORKER
 from disputes.related import (
     RelatedLinkConflict,
+    related_candidates,
     related_case_dismiss,
     related_case_merge,
     related_cases_detect,
@@ -143,6 +146,21 @@ def test_a_shared_phone_with_two_different_id_numbers_is_two_workers():
     second = make_case(worker_id_number=ID_B, worker_phone=PHONE_A)
 
     assert related_cases_detect(case_id=second.pk) == []
+
+
+def test_candidates_are_read_by_the_hash_indexes_alone():
+    """Contradictions are judged in Python: SQL asking for an empty ID number or credit code would scan every
+    case that lacks one. The answer is the same as the rules above."""
+    first = make_case(worker_id_number=ID_A, worker_phone=PHONE_A, employer_credit_code="")
+    make_case(worker_id_number=ID_B, worker_phone=PHONE_A)  # a shared phone: another worker
+    make_case(worker_id_number=ID_A, worker_phone=PHONE_A, employer_credit_code=OTHER_CODE)
+    second = make_case(worker_id_number=ID_A, worker_phone=PHONE_A, employer_credit_code=CODE)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = related_candidates(case=second)
+    [sql] = [q["sql"] for q in queries.captured_queries]
+    assert "''" not in sql and "employer" not in sql.split("WHERE", 1)[1]
+    assert [case.pk for case in found] == [first.pk]
 
 
 @pytest.mark.parametrize(
