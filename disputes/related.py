@@ -70,29 +70,25 @@ def related_candidates(*, case: Case) -> list[Case]:
         return []
     # status too: the state machine reads it when a case is built (deferred, one query per candidate).
     found = Case.objects.filter(worker, status__in=OPEN_STATES).exclude(pk=case.pk).only(*_MATCH_FIELDS)
-    return [other for other in found if _same_worker(case, other) and _same_employer(case, other)]
+    return [
+        other
+        for other in found
+        if _same_party(
+            case.worker_id_hash, other.worker_id_hash, case.worker_phone_hash, other.worker_phone_hash
+        )
+        and _same_party(
+            case.employer_credit_code, other.employer_credit_code, case.employer_key, other.employer_key
+        )
+    ]
 
 
-def _same_worker(case: Case, other: Case) -> bool:
-    if case.worker_id_hash and other.worker_id_hash == case.worker_id_hash:
+def _same_party(strong: str, other_strong: str, weak: str, other_weak: str) -> bool:
+    """The same party by its strong identifier, or by its weak one unless the strong ones say two parties: the ID
+    number then the phone for a worker (a family phone shared by two workers), the credit code then the name for
+    an employer (two known codes under one name are two employers)."""
+    if strong and other_strong == strong:
         return True
-    # The same phone, unless the ID numbers say two people (a family phone shared by two workers).
-    return (
-        bool(case.worker_phone_hash)
-        and other.worker_phone_hash == case.worker_phone_hash
-        and (not case.worker_id_hash or other.worker_id_hash in (case.worker_id_hash, ""))
-    )
-
-
-def _same_employer(case: Case, other: Case) -> bool:
-    if case.employer_credit_code and other.employer_credit_code == case.employer_credit_code:
-        return True
-    # The same name, unless two known credit codes say two employers.
-    return (
-        bool(case.employer_key)
-        and other.employer_key == case.employer_key
-        and (not case.employer_credit_code or other.employer_credit_code in (case.employer_credit_code, ""))
-    )
+    return bool(weak) and other_weak == weak and (not strong or other_strong in (strong, ""))
 
 
 def _reasons(case: Case, other: Case) -> tuple[str, str]:
