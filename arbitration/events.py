@@ -5,12 +5,10 @@ Each has a staff label and, unless staff only, the sentence the worker reads on 
 event's payload (public facts: dates, places, amounts, document numbers), never its note or who recorded it.
 """
 
-from datetime import date, datetime
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disputes import wording
 from disputes.extensions import RecordedEvent
 
 from .states import HearingKind
@@ -23,46 +21,10 @@ ENFORCEMENT_REGISTERED = "enforcement_registered"
 ENFORCEMENT_RECOVERY = "enforcement_recovery"
 
 
-def money(value) -> str:
-    try:
-        return f"{float(value):,.2f}"
-    except (TypeError, ValueError):
-        return ""
-
-
-def _moment(value) -> str:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return ""
-    if not isinstance(value, datetime):
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return _("%(y)d年%(m)d月%(d)d日 %(hh)02d:%(mm)02d") % {
-        "y": local.year,
-        "m": local.month,
-        "d": local.day,
-        "hh": local.hour,
-        "mm": local.minute,
-    }
-
-
-def _day(value) -> str:
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return ""
-    if not isinstance(value, date):
-        return ""
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": value.year, "m": value.month, "d": value.day}
-
-
 def _hearing(event) -> str:
     payload = event.payload or {}
     kind = dict(HearingKind.choices).get(payload.get("kind"), _("开庭"))
-    when = _moment(payload.get("at"))
+    when = wording.moment(payload.get("at"))
     place = str(payload.get("place") or "")[:200]
     if when and place:
         return _(
@@ -77,7 +39,7 @@ def _hearing(event) -> str:
 
 def _award(event) -> str:
     payload = event.payload or {}
-    amount = money(payload.get("amount"))
+    amount = wording.money(payload.get("amount"))
     final = _("终局裁决") if payload.get("is_final") else _("非终局裁决")
     text = _("仲裁委员会已作出裁决（%(final)s）") % {"final": final}
     if amount:
@@ -86,7 +48,7 @@ def _award(event) -> str:
     if payload.get("is_final"):
         text += _("终局裁决自作出之日起生效。")
     else:
-        effective = _day(payload.get("effective_on"))
+        effective = wording.day(payload.get("effective_on"))
         if effective:
             text += _("双方在法定期限内都不起诉的，裁决自%(day)s起生效。") % {"day": effective}
     return text
@@ -101,8 +63,8 @@ def _registered(event) -> str:
 
 def _recovery(event) -> str:
     payload = event.payload or {}
-    amount = money(payload.get("amount"))
-    total = money(payload.get("total"))
+    amount = wording.money(payload.get("amount"))
+    total = wording.money(payload.get("total"))
     if amount and total:
         return _("人民法院执行到位 %(amount)s 元，累计执行到位 %(total)s 元。") % {
             "amount": amount,

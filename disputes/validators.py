@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .pii import normalize
@@ -38,7 +39,7 @@ def validate_id_number(value: str) -> str:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号中的出生日期不正确，请核对。"), code="id_birth") from None
-    if not date(1900, 1, 1) <= born <= date.today():
+    if not date(1900, 1, 1) <= born <= timezone.localdate():
         raise ValidationError(_("身份证号中的出生日期不正确，请核对。"), code="id_birth")
     if id_number_check_digit(value[:17]) != value[17]:
         raise ValidationError(_("身份证号校验不通过，可能有一位输错了，请逐位核对。"), code="id_checksum")

@@ -4,11 +4,10 @@ Each has a staff label and, unless staff only, the sentence the worker reads on 
 event's payload (public facts: dates, amounts, the agreement's number), never its note or who recorded it.
 """
 
-from datetime import date, datetime
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disputes import wording
 from disputes.extensions import RecordedEvent
 
 from .states import Remedy, SessionMode
@@ -29,40 +28,18 @@ REOPEN_REQUEST = "reopen_request"
 REOPEN_HANDLED = "reopen_handled"
 
 
-def money(value) -> str:
-    """An amount in yuan as the worker reads it: ``6,000.00``; empty when it is not a number."""
-    try:
-        return f"{float(value):,.2f}"
-    except (TypeError, ValueError):
-        return ""
-
-
-def _day(value) -> str:
-    """``2026-11-30`` (a date, a datetime or their ISO text) as ``2026年11月30日``."""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return ""
-    if not isinstance(value, date):
-        return ""
-    return _("%(y)d年%(m)d月%(d)d日") % {"y": value.year, "m": value.month, "d": value.day}
-
-
 def _session(event) -> str:
     payload = event.payload or {}
     modes = dict(SessionMode.choices)
     mode = modes.get(payload.get("mode"), _("调解"))
-    day = _day(payload.get("held_at"))
+    day = wording.day(payload.get("held_at"))
     if day:
         return _("%(day)s进行了一次%(mode)s。") % {"day": day, "mode": mode}
     return _("进行了一次%(mode)s。") % {"mode": mode}
 
 
 def _drafted(event) -> str:
-    amount = money((event.payload or {}).get("total"))
+    amount = wording.money((event.payload or {}).get("total"))
     if amount:
         return _("调解员拟定了调解协议（协议金额 %(amount)s 元），请在本页阅读协议并签署。") % {
             "amount": amount
@@ -85,9 +62,9 @@ def _signed_employer(event) -> str:
 def _payment(event) -> str:
     payload = event.payload or {}
     amount, paid, total = (
-        money(payload.get("amount")),
-        money(payload.get("paid")),
-        money(payload.get("total")),
+        wording.money(payload.get("amount")),
+        wording.money(payload.get("paid")),
+        wording.money(payload.get("total")),
     )
     if amount and paid and total:
         return _("用人单位支付了 %(amount)s 元（累计已付 %(paid)s 元，协议金额 %(total)s 元）。") % {
@@ -102,7 +79,7 @@ def _missed(event) -> str:
     payload = event.payload or {}
     return _(
         "用人单位没有在%(day)s前付清协议约定的款项（尚欠 %(amount)s 元）。您可以在本页选择下一步怎么办。"
-    ) % {"day": _day(payload.get("due_on")) or _("约定日期"), "amount": money(payload.get("outstanding"))}
+    ) % {"day": wording.day(payload.get("due_on")) or _("约定日期"), "amount": wording.money(payload.get("outstanding"))}
 
 
 def _remedy(event) -> str:

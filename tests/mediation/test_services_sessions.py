@@ -50,6 +50,16 @@ def test_a_session_is_logged_with_an_event_the_worker_reads_without_the_summary(
     assert not any(SUMMARY in text or "腾讯会议" in text for text in history)
 
 
+def test_the_worker_reads_a_late_session_on_the_local_day(directory, mediating):
+    """01:30 in Beijing is 17:30 UTC the day before; the payload keeps UTC, the sentence must not."""
+    case, _pin = mediating
+    held_at = timezone.localtime().replace(hour=1, minute=30, second=0, microsecond=0) - timedelta(days=1)
+    record_session(case, directory.staff["mediator"], held_at=held_at)
+
+    history = [item.text for item in worker_view(case=case).history]
+    assert f"{held_at.year}年{held_at.month}月{held_at.day}日进行了一次现场调解。" in history
+
+
 def test_the_session_log_checks_who_when_and_what(directory, mediating):
     case, _pin = mediating
     with pytest.raises(PermissionDenied):
