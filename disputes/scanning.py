@@ -4,7 +4,8 @@ With ``settings.CLAMAV_URL`` set, every new evidence row starts ``pending``: it 
 download views refuse it) until a Celery task, published after the upload commits, streams the file to clamd and
 records ``clean`` or ``infected``. A file clamd finds infected stays quarantined for good (kept for the record,
 never served, its preview deleted). A beat sweeper queues again the files still pending after
-``EVIDENCE_SCAN_RETRY_MINUTES`` (the broker was down at commit, or clamd was).
+``EVIDENCE_SCAN_RETRY_MINUTES`` (the broker was down at commit, or clamd was). Payment proofs follow the same
+rules: each kind of file is a :class:`Quarantine`, scanned and swept by the same two functions.
 
 Without a scanner, new rows are ``not_scanned``: stating honestly that no scan ran, served as before; the staff
 see the mark beside each file. That is a deployment choice documented in docs/security.md: a production site is
@@ -16,15 +17,17 @@ The ClamAV adapter speaks clamd's INSTREAM protocol through ``clamdpy`` (a maint
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 from urllib.parse import urlparse
 
+from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from config.celery import enqueue, enqueue_on_commit
 from config.security_log import security_event
 
 from .states import EvidenceScanStatus
@@ -104,57 +107,110 @@ def evidence_scan_enqueue(*, evidence_ids: list[int]) -> None:
         enqueue_on_commit(SCAN_TASK, evidence_id=pk)
 
 
-def evidence_scan(*, evidence_id: int, scanner: Scanner | None = None) -> str | None:
-    """Scan one pending file and record the verdict; returns the new status, or None when there was nothing to do
-    (the row is gone, already decided, or no scanner is configured). Raises :class:`ScannerUnavailable` when the
-    scanner cannot answer (the task retries). The verdict is written with a conditional UPDATE on ``pending``, so
-    two deliveries of the task record it once."""
-    from .models import Evidence
+@dataclass(frozen=True)
+class Quarantine:
+    """Where one kind of uploaded file keeps its scan: the model, its fields, the task that scans one row (called
+    with ``{kwarg: pk}``) and the security event it logs. Evidence (:data:`EVIDENCE`) and payment proofs
+    (:data:`mediation.scanning.PAYMENT_PROOFS`) share :func:`quarantine_scan` and :func:`quarantine_sweep`."""
 
-    evidence = Evidence.objects.filter(pk=evidence_id, scan_status=EvidenceScanStatus.PENDING).first()
+    model: str  # "app_label.Model"
+    file: str
+    status: str
+    scanned_at: str
+    signature: str
+    uploaded_at: str
+    task: str
+    kwarg: str
+    event: str
+    on_infected: Callable[[object], None] | None = None  # what else to remove once a file is found infected
+
+    def rows(self):
+        return apps.get_model(self.model)._default_manager.all()
+
+    def pending(self):
+        return self.rows().filter(**{self.status: EvidenceScanStatus.PENDING})
+
+
+def quarantine_scan(quarantine: Quarantine, *, pk: int, scanner: Scanner | None = None) -> str | None:
+    """Scan one pending file and record the verdict; returns the new status, or None when there was nothing to do
+    (the row is gone, already decided, its file missing, or no scanner is configured). Raises
+    :class:`ScannerUnavailable` when the scanner cannot answer (the task retries). The verdict is written with a
+    conditional UPDATE on ``pending``, so two deliveries of the task record it once."""
+    row = quarantine.pending().filter(pk=pk).first()
     scanner = scanner or scanner_from_settings()
-    if evidence is None or scanner is None:
+    stored = getattr(row, quarantine.file, None)
+    if row is None or scanner is None or not stored:
         return None
     try:
-        with evidence.file.open("rb") as handle:
+        with stored.open("rb") as handle:
             data = handle.read()
     except (FileNotFoundError, OSError):
-        logger.warning("evidence %s: file missing, left pending", evidence_id)
+        logger.warning("%s %s: file missing, left pending", quarantine.model, pk)
         return None
     verdict = scanner.scan(data)
     status = EvidenceScanStatus.INFECTED if verdict.infected else EvidenceScanStatus.CLEAN
-    updated = Evidence.objects.filter(pk=evidence.pk, scan_status=EvidenceScanStatus.PENDING).update(
-        scan_status=status, scanned_at=timezone.now(), scan_signature=verdict.signature
+    updated = (
+        quarantine.pending()
+        .filter(pk=pk)
+        .update(
+            **{
+                quarantine.status: status,
+                quarantine.scanned_at: timezone.now(),
+                quarantine.signature: verdict.signature,
+            }
+        )
     )
     if not updated:
         return None
-    if verdict.infected and evidence.preview:
-        # The preview was decoded from the same bytes: nothing of an infected file is kept where it could leak.
-        evidence.preview.storage.delete(evidence.preview.name)
-        Evidence.objects.filter(pk=evidence.pk).update(preview="")
-    security_event(
-        "evidence_scan",
-        actor=None,
-        obj=evidence,
-        outcome="infected" if verdict.infected else "clean",
-    )
+    if verdict.infected and quarantine.on_infected:
+        quarantine.on_infected(row)
+    security_event(quarantine.event, actor=None, obj=row, outcome="infected" if verdict.infected else "clean")
     return status
 
 
-def evidence_scans_sweep(*, now=None) -> int:
-    """Queue again every file pending for longer than ``EVIDENCE_SCAN_RETRY_MINUTES``; returns how many."""
-    from .models import Evidence
-
+def quarantine_sweep(quarantine: Quarantine, *, now=None) -> int:
+    """Queue again every file pending for longer than ``EVIDENCE_SCAN_RETRY_MINUTES`` (at most 1,000 a run);
+    returns how many."""
     if not settings.CLAMAV_URL:
         return 0
     cutoff = (now or timezone.now()) - timedelta(minutes=settings.EVIDENCE_SCAN_RETRY_MINUTES)
     ids = list(
-        Evidence.objects.filter(scan_status=EvidenceScanStatus.PENDING, uploaded_at__lt=cutoff)
+        quarantine.pending()
+        .filter(**{f"{quarantine.uploaded_at}__lt": cutoff})
         .order_by("pk")
         .values_list("pk", flat=True)[:1000]
     )
-    from config.celery import enqueue
-
     for pk in ids:
-        enqueue(SCAN_TASK, evidence_id=pk)
+        enqueue(quarantine.task, **{quarantine.kwarg: pk})
     return len(ids)
+
+
+def _evidence_infected(evidence) -> None:
+    # The preview was decoded from the same bytes: nothing of an infected file is kept where it could leak.
+    if evidence.preview:
+        evidence.preview.storage.delete(evidence.preview.name)
+        type(evidence).objects.filter(pk=evidence.pk).update(preview="")
+
+
+EVIDENCE = Quarantine(
+    model="disputes.Evidence",
+    file="file",
+    status="scan_status",
+    scanned_at="scanned_at",
+    signature="scan_signature",
+    uploaded_at="uploaded_at",
+    task=SCAN_TASK,
+    kwarg="evidence_id",
+    event="evidence_scan",
+    on_infected=_evidence_infected,
+)
+
+
+def evidence_scan(*, evidence_id: int, scanner: Scanner | None = None) -> str | None:
+    """Scan one pending evidence file (:func:`quarantine_scan`)."""
+    return quarantine_scan(EVIDENCE, pk=evidence_id, scanner=scanner)
+
+
+def evidence_scans_sweep(*, now=None) -> int:
+    """Queue again the evidence files pending too long (:func:`quarantine_sweep`)."""
+    return quarantine_sweep(EVIDENCE, now=now)

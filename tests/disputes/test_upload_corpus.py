@@ -378,6 +378,28 @@ def test_a_file_waiting_for_its_scan_is_not_served(client, directory, clamd):
     assert preview.status_code == 409
 
 
+def test_an_infected_photo_loses_its_preview_and_a_second_delivery_records_nothing(client, directory, clamd):
+    """The preview was decoded from the same bytes: once the file is found infected, nothing of it is kept where
+    it could be served."""
+    from disputes.scanning import ScanVerdict, evidence_scan
+
+    class Infected:
+        def scan(self, data):
+            return ScanVerdict(infected=True, signature="Test.Infected")
+
+    client.post("/intake/", {**claim(), "evidence": [SimpleUploadedFile("照片.jpg", jpeg(), "image/jpeg")]})
+    item = Evidence.objects.get()
+    preview = item.preview.name
+    assert item.scan_status == EvidenceScanStatus.PENDING and preview
+    assert item.preview.storage.exists(preview)
+
+    assert evidence_scan(evidence_id=item.pk, scanner=Infected()) == EvidenceScanStatus.INFECTED
+    item.refresh_from_db()
+    assert item.scan_status == EvidenceScanStatus.INFECTED and item.scan_signature == "Test.Infected"
+    assert not item.preview and not item.file.storage.exists(preview)
+    assert evidence_scan(evidence_id=item.pk, scanner=Infected()) is None
+
+
 def test_the_sweeper_scans_what_was_left_pending(client, directory, clamd, settings):
     from disputes.scanning import evidence_scans_sweep
 
