@@ -325,17 +325,43 @@ def measure(*, seconds: int | None = None, log=print) -> dict:
         raise Unavailable("redis-server is not installed (apt-get install redis-server)")
     seconds = seconds or int(os.environ.get("BENCH_INTAKE_SECONDS", 15))
     load = [round(x, 2) for x in os.getloadavg()]
-    with tempfile.TemporaryDirectory(prefix="bench-intake-") as directory:
-        redis = _Redis(directory)
-        try:
-            result = _measure(redis.url, seconds, log)
-        finally:
-            redis.stop()
+    rules, added = _routing_rules()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-intake-") as directory:
+            redis = _Redis(directory)
+            try:
+                result = _measure(redis.url, seconds, log)
+            finally:
+                redis.stop()
+    finally:
+        if added:
+            from disputes.models import RoutingRule
+
+            RoutingRule.objects.filter(pk__in=added).delete()
     with connection.cursor() as cursor:  # the baseline's bare rows: nothing refers to them
         cursor.execute("DELETE FROM disputes_case WHERE tracking_code LIKE %s", ["0%"])
+    result["active_rules"] = rules
+    result["rules_added_by_bench"] = bool(added)
     result["load_average"] = [load[0], round(os.getloadavg()[0], 2)]
     result["cpus"] = os.cpu_count()
     return {"intake_post": result}
+
+
+def _routing_rules() -> tuple[int, list[int]]:
+    """Filings are routed as deployed: when the database has no active routing rule (``generate_cases`` adds
+    none), the demo city's rules are added for the run and deleted afterwards. Returns how many rules are active
+    and the ids of those added here."""
+    from disputes import demo
+    from disputes.models import RoutingRule
+    from organizations.models import Organization
+
+    active = RoutingRule.objects.filter(is_active=True).count()
+    if active:
+        return active, []
+    before = set(RoutingRule.objects.values_list("pk", flat=True))
+    orgs = {o.code: o for o in Organization.objects.filter(code__in=demo.ORG_BY_CODE)}
+    count = demo.routing_rules_ensure(orgs)
+    return count, sorted(set(RoutingRule.objects.values_list("pk", flat=True)) - before)
 
 
 def _measure(redis_url: str, seconds: int, log) -> dict:

@@ -378,7 +378,13 @@ def _intake_markdown(figures: dict) -> list[str]:
         "## Intake (`bench/intake_load.py`)",
         "",
         f"{f['server']}; throttle {f['throttle']}. Goals: ratio at least {f['goals']['ratio']}, p99 at half "
-        f"load under {f['goals']['p99_ms']} ms.",
+        f"load under {f['goals']['p99_ms']} ms."
+        + (
+            f" Every claim is routed: {f['active_rules']} active routing rules"
+            + (" (the demo city's, added for the run)." if f.get("rules_added_by_bench") else ".")
+            if f.get("active_rules")
+            else " No routing rule is active: claims stay with the intake desk."
+        ),
         "",
         "| endpoint | claims/s (2xx) | requests | failed | load generator |",
         "| --- | ---: | ---: | ---: | --- |",

@@ -63,7 +63,7 @@ def test_bench_intake_post_under_gunicorn(postgres):
     the report renders the section."""
     from bench import intake_load
     from disputes import synthetic
-    from disputes.models import Case
+    from disputes.models import Case, RoutingRule
 
     if not shutil.which("redis-server"):
         if os.environ.get("REQUIRE_SERVICES") == "1":
@@ -85,6 +85,10 @@ def test_bench_intake_post_under_gunicorn(postgres):
         and not filed.filter(tracking_code__startswith="0").exists()
     )
     assert filed.filter(events__transition="submit").exists()  # through the services, with their history
+    # Routed as deployed: the demo city's rules were active for the run (generate_cases adds none), then removed.
+    assert f["active_rules"] > 0 and f["rules_added_by_bench"] is True
+    assert filed.filter(events__transition="triage", status="assigned").exists()
+    assert not RoutingRule.objects.exists()
 
     report = {
         "cases_in_database": 20,
@@ -96,6 +100,7 @@ def test_bench_intake_post_under_gunicorn(postgres):
     }
     markdown = report_markdown(report)
     assert "## Intake" in markdown and f"| `POST /api/v1/intake/` | {f['rps']} |" in markdown
+    assert f"Every claim is routed: {f['active_rules']} active routing rules" in markdown
 
 
 @pytest.mark.integration
