@@ -132,6 +132,24 @@ def intake_probable_duplicate(*, id_number: str, employer_name: str, credit_code
 
 
 # --- Filing --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)  # no repr: it holds the workers' personal data
+class _Filing:
+    """What :func:`intake_submit` was given, as one value for the transaction that files it."""
+
+    claim: dict
+    amounts: dict[str, Decimal | None]
+    actor: object
+    channel: str
+    intake_org: Organization | None
+    referred_by: Organization | None
+    referred_by_name: str
+    respondents: list[dict]
+    coworkers: list[dict]
+    files: list[CheckedFile]
+    uploads: list[PendingUpload]
+    filer_is_representative: bool
+
+
 @sensitive_variables()
 def intake_submit(
     *,
@@ -157,70 +175,35 @@ def intake_submit(
 
     The deadline rules and the working-day calendar are read once for the whole filing (every case of a
     collective filing and their triage: :func:`~disputes.deadlines.deadline_inputs_reused`)."""
+    filing = _Filing(
+        claim=claim,
+        amounts=amounts,
+        actor=actor,
+        channel=channel,
+        intake_org=intake_org,
+        referred_by=referred_by,
+        referred_by_name=referred_by_name,
+        respondents=list(respondents),
+        coworkers=list(coworkers),
+        files=list(files),
+        uploads=list(uploads),
+        filer_is_representative=filer_is_representative,
+    )
     with deadline_inputs_reused():
-        return _intake_submit(
-            claim=claim,
-            amounts=amounts,
-            actor=actor,
-            channel=channel,
-            intake_org=intake_org,
-            referred_by=referred_by,
-            referred_by_name=referred_by_name,
-            respondents=respondents,
-            coworkers=coworkers,
-            files=files,
-            uploads=uploads,
-            filer_is_representative=filer_is_representative,
-            idempotency_key=idempotency_key,
-        )
-
-
-@sensitive_variables()
-def _intake_submit(
-    *,
-    claim,
-    amounts,
-    actor,
-    channel,
-    intake_org,
-    referred_by,
-    referred_by_name,
-    respondents,
-    coworkers,
-    files,
-    uploads,
-    filer_is_representative,
-    idempotency_key,
-) -> list[FiledCase]:
-    if idempotency_key:
-        previous = intake_receipt_answer(key=idempotency_key)
-        if previous is not None:
+        if idempotency_key:
+            previous = intake_receipt_answer(key=idempotency_key)
+            if previous is not None:
+                return previous
+        else:
+            idempotency_key = uuid.uuid4().hex
+        try:
+            return _intake_create(filing, idempotency_key=idempotency_key)
+        except IntegrityError:
+            # A concurrent submission with the same key won the unique index; give its answer.
+            previous = intake_receipt_answer(key=idempotency_key)
+            if previous is None:
+                raise
             return previous
-    else:
-        idempotency_key = uuid.uuid4().hex
-    try:
-        filed = _intake_create(
-            claim=claim,
-            amounts=amounts,
-            actor=actor,
-            channel=channel,
-            intake_org=intake_org,
-            referred_by=referred_by,
-            referred_by_name=referred_by_name,
-            respondents=respondents,
-            coworkers=coworkers,
-            files=files,
-            uploads=uploads,
-            filer_is_representative=filer_is_representative,
-            idempotency_key=idempotency_key,
-        )
-    except IntegrityError:
-        # A concurrent submission with the same key won the unique index; give its answer.
-        previous = intake_receipt_answer(key=idempotency_key)
-        if previous is None:
-            raise
-        return previous
-    return filed
 
 
 def intake_receipt_answer(*, key: str) -> list[FiledCase] | None:
@@ -233,23 +216,9 @@ def intake_receipt_answer(*, key: str) -> list[FiledCase] | None:
 @sensitive_variables()
 @transaction.atomic
 @case_effects_batched()  # inside the transaction: the statistics once per case, after its triage
-def _intake_create(
-    *,
-    claim,
-    amounts,
-    actor,
-    channel,
-    intake_org,
-    referred_by,
-    referred_by_name,
-    respondents,
-    coworkers,
-    files,
-    uploads,
-    filer_is_representative,
-    idempotency_key,
-) -> list[FiledCase]:
+def _intake_create(filing: _Filing, *, idempotency_key: str) -> list[FiledCase]:
     receipt = IntakeReceipt.objects.create(key=idempotency_key)
+    claim, amounts, actor = filing.claim, filing.amounts, filing.actor
     workers = [
         {
             "worker_name": claim["worker_name"],
@@ -257,10 +226,10 @@ def _intake_create(
             "worker_phone": claim["worker_phone"],
             "amounts": amounts,
             "total": claim.get("amount_claimed"),
-            "is_representative": filer_is_representative,
+            "is_representative": filing.filer_is_representative,
         }
     ]
-    for row in coworkers:
+    for row in filing.coworkers:
         share = row.get("amount_claimed")
         workers.append(
             {
@@ -277,13 +246,13 @@ def _intake_create(
         collective = CollectiveFiling.objects.create(
             employer_name=claim["employer_name"], worker_count=len(workers)
         )
-    stored = [_store(checked) for checked in files]
+    stored = [_store(checked) for checked in filing.files]
     created: list[tuple[FiledCase, Case, list[str]]] = []
     for worker in workers:
         claims = [ClaimInput(category=c, amount=a) for c, a in worker["amounts"].items()]
         case, pin = case_create(
             actor=actor,
-            channel=channel,
+            channel=filing.channel,
             worker_name=worker["worker_name"],
             worker_id_number=worker["worker_id_number"],
             worker_phone=worker["worker_phone"],
@@ -296,7 +265,7 @@ def _intake_create(
             services=claim.get("services") or [],
             station=claim.get("station"),
             region=claim.get("region"),
-            intake_org=intake_org,
+            intake_org=filing.intake_org,
             employment_started_on=claim.get("employment_started_on"),
             knowledge_date=claim.get("knowledge_date"),
             employment_ended_on=claim.get("employment_ended_on"),
@@ -307,17 +276,17 @@ def _intake_create(
             is_representative=worker["is_representative"] and collective is not None,
             amount_claimed=worker["total"],
             receipt=receipt,
-            referred_by=referred_by,
-            referred_by_name=referred_by_name,
-            evidence_sha256=[item["sha256"] for item in stored] + [u.sha256 for u in uploads],
+            referred_by=filing.referred_by,
+            referred_by_name=filing.referred_by_name,
+            evidence_sha256=[item["sha256"] for item in stored] + [u.sha256 for u in filing.uploads],
         )
-        _respondents_create(case=case, claim=claim, extra=respondents)
-        _evidence_attach(case=case, stored=stored, uploads=uploads, uploaded_by=_uploader(actor))
+        _respondents_create(case=case, claim=claim, extra=filing.respondents)
+        _evidence_attach(case=case, stored=stored, uploads=filing.uploads, uploaded_by=_uploader(actor))
         row = FiledCase(case.pk, case.tracking_code, pin, case.worker_name, CaseStatus.SUBMITTED)
         created.append((row, case, [c.category for c in claims]))
     # Adopted files: the clean-up must not delete them with their pending rows.
-    if uploads:
-        PendingUpload.objects.filter(pk__in=[u.pk for u in uploads]).delete()
+    if filing.uploads:
+        PendingUpload.objects.filter(pk__in=[u.pk for u in filing.uploads]).delete()
     # Auto-triage: each case goes to the station routing chooses, or stays submitted (routed as created here,
     # not read again).
     filed = [
