@@ -124,11 +124,8 @@ class Quarantine:
     event: str
     on_infected: Callable[[object], None] | None = None  # what else to remove once a file is found infected
 
-    def rows(self):
-        return apps.get_model(self.model)._default_manager.all()
-
     def pending(self):
-        return self.rows().filter(**{self.status: EvidenceScanStatus.PENDING})
+        return apps.get_model(self.model)._default_manager.filter(**{self.status: EvidenceScanStatus.PENDING})
 
 
 def quarantine_scan(quarantine: Quarantine, *, pk: int, scanner: Scanner | None = None) -> str | None:

@@ -23,7 +23,9 @@ def _local(value) -> date | datetime | None:
     """A date, or a datetime on the local clock, from a date, a datetime or their ISO text; None for anything else."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            value = (
+                datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            )
         except ValueError:
             return None
     if isinstance(value, datetime):

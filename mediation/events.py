@@ -79,7 +79,10 @@ def _missed(event) -> str:
     payload = event.payload or {}
     return _(
         "用人单位没有在%(day)s前付清协议约定的款项（尚欠 %(amount)s 元）。您可以在本页选择下一步怎么办。"
-    ) % {"day": wording.day(payload.get("due_on")) or _("约定日期"), "amount": wording.money(payload.get("outstanding"))}
+    ) % {
+        "day": wording.day(payload.get("due_on")) or _("约定日期"),
+        "amount": wording.money(payload.get("outstanding")),
+    }
 
 
 def _remedy(event) -> str:
