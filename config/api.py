@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from disputes.exceptions import TransitionConflict, UnknownTransition
+from disputes.exceptions import DeadlineConflict, TransitionConflict, UnknownTransition
 
 NON_FIELD = "non_field_errors"
 
@@ -95,6 +95,8 @@ def _invalid(errors: dict) -> Response:
 def exception_handler(exc, context):
     if isinstance(exc, TransitionConflict):
         return _error(status.HTTP_409_CONFLICT, str(exc), "conflict", current_state=exc.current_state)
+    if isinstance(exc, DeadlineConflict):
+        return _error(status.HTTP_409_CONFLICT, str(exc), "conflict")
     if isinstance(exc, TransitionNotAllowed | ConcurrentTransition):
         return _error(status.HTTP_409_CONFLICT, _("案件已被他人更新，请刷新后重试。"), "conflict")
     if isinstance(exc, UnknownTransition):

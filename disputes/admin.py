@@ -34,7 +34,7 @@ from organizations.posters import has_poster
 from organizations.selectors import organization_list_visible_to, scope_for
 from organizations.states import OrgType, Role
 
-from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_state
+from .deadlines import CASE_DATE_TRIGGERS, DUE_SOON_DAYS, deadline_extendable_days, deadline_state
 from .exceptions import TransitionConflict, UnknownTransition
 from .extensions import staff_desks_for
 from .forms import TRANSITION_FORMS, OrgCodeField
@@ -42,7 +42,7 @@ from .intake.forms import CATEGORY_HELP, ClaimForm, stations_taking_claims
 from .intake.services import intake_notices, intake_submit
 from .models import Case, CaseDeadline, Claim, DeadlineRule, HolidayNotice, HolidayNoticeDay, RiskReport
 from .models.case import closed_rank
-from .permissions import can_see_personal_data
+from .permissions import can_extend_deadline, can_see_personal_data
 from .pii import keyed_hash, normalize
 from .risk import (
     risk_report_acknowledge,
@@ -644,9 +644,22 @@ class CaseAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         case = case_get_visible(user=request.user, case_id=object_id)
         labels = transition_labels()
         deadlines = []
+        may_extend = can_extend_deadline(case, request.user)
         for deadline in case.deadlines.select_related("rule").order_by("due_on", "id"):
             code, label = deadline_state(deadline)
-            deadlines.append({"row": deadline, "state": code, "state_label": label})
+            extendable = deadline_extendable_days(deadline) if may_extend else 0
+            deadlines.append(
+                {
+                    "row": deadline,
+                    "state": code,
+                    "state_label": label,
+                    "extend_url": reverse(
+                        "admin:disputes_casedeadline_extend", args=[case.pk, deadline.rule.code]
+                    )
+                    if extendable
+                    else "",
+                }
+            )
         history = [
             {
                 "row": event,
@@ -926,6 +939,8 @@ class DeadlineRuleForm(forms.ModelForm):
             "categories",
             "wage_arrears_exempt",
             "remind_days_before",
+            "max_extension_days",
+            "extension_basis",
         )
 
     def __init__(self, *args, **kwargs):
@@ -969,6 +984,7 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
             {"fields": ("trigger", ("period_years", "period_months", "period_days"), "day_type", "met_by")},
         ),
         (_("适用范围"), {"fields": ("active_states", "categories", "wage_arrears_exempt")}),
+        (_("延长"), {"fields": ("max_extension_days", "extension_basis")}),
         (_("提醒"), {"fields": ("remind_days_before",)}),
     )
 
@@ -1134,4 +1150,4 @@ class RiskReportAdmin(ReadOnlyAdminMixin, ScopedAdmin):
 # The admin of the other concerns of a case, each in its own module, registered on import:
 # related cases, group warnings and the employer page; routing rules, corrections and assignment; special urgent
 # cases (特事急诊).
-from . import admin_evidence, admin_related, admin_routing, admin_urgent  # noqa: E402, F401, I001
+from . import admin_deadlines, admin_evidence, admin_related, admin_routing, admin_urgent  # noqa: E402, F401, I001

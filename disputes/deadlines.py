@@ -22,6 +22,9 @@ from .workdays import WorkingCalendar
 
 # Triggers that are dates the worker gave at intake rather than events of the case.
 CASE_DATE_TRIGGERS = ("knowledge_date", "employment_ended_on")
+# The history event that extends a deadline the law lets be extended (payload: the rule's code and the days;
+# disputes.services.deadline_extend). Its days lengthen the rule's period, up to the rule's maximum.
+EXTEND_EVENT = "extend_deadline"
 DUE_SOON_DAYS = 3
 
 # The reference data read so far inside deadline_inputs_reused(); None outside it.
@@ -75,6 +78,21 @@ class ComputedDeadline:
     provisional: bool
     met_at: datetime | None
     is_active: bool
+    extended_days: int = 0
+
+
+def _extended_days(rule, events, triggered_at: datetime | None) -> int:
+    """The days ``events`` extended ``rule`` by since it was triggered, never more than the rule allows."""
+    if not rule.max_extension_days:
+        return 0
+    days = sum(
+        int((e.payload or {}).get("days") or 0)
+        for e in events
+        if e.transition == EXTEND_EVENT
+        and (e.payload or {}).get("rule") == rule.code
+        and (triggered_at is None or e.created_at >= triggered_at)
+    )
+    return min(max(days, 0), rule.max_extension_days)
 
 
 def _applies(rule, case, categories: set[str]) -> bool:
@@ -85,7 +103,8 @@ def _applies(rule, case, categories: set[str]) -> bool:
 
 
 def compute_case_deadlines(*, case, events, rules, categories: set[str], calendar: WorkingCalendar):
-    """The deadlines each active rule gives this case; ``events`` in time order."""
+    """The deadlines each active rule gives this case; ``events`` in time order (an :data:`EXTEND_EVENT` among
+    them needs its ``payload``)."""
     results = []
     for rule in rules:
         if not _applies(rule, case, categories):
@@ -101,11 +120,12 @@ def compute_case_deadlines(*, case, events, rules, categories: set[str], calenda
             start = timezone.localdate(triggered_at)
         if start is None:
             continue
+        extended = _extended_days(rule, events, triggered_at)
         due, provisional = calendar.add_period(
             start,
             years=rule.period_years,
             months=rule.period_months,
-            days=rule.period_days,
+            days=rule.period_days + extended,
             day_type=rule.day_type,
         )
         met_at = next(
@@ -125,6 +145,7 @@ def compute_case_deadlines(*, case, events, rules, categories: set[str], calenda
                 provisional=provisional,
                 met_at=met_at,
                 is_active=case.status in active_states,
+                extended_days=extended,
             )
         )
     return results
@@ -135,6 +156,15 @@ def nearest_open_due(deadlines: Iterable[ComputedDeadline]) -> date | None:
     the stored rows (the trigger of migration 0013). A service that knows a case's deadlines before writing them
     sets it on the row first, so the trigger finds nothing to change."""
     return min((d.due_on for d in deadlines if d.is_active and d.met_at is None), default=None)
+
+
+def deadline_extendable_days(deadline, today: date | None = None) -> int:
+    """How many more days a stored deadline may lawfully be extended by now: none once it is met, no longer
+    counted or past, or when its rule allows no extension."""
+    today = today or timezone.localdate()
+    if deadline.met_at is not None or not deadline.is_active or deadline.due_on < today:
+        return 0
+    return max(deadline.rule.max_extension_days - deadline.extended_days, 0)
 
 
 def deadline_state(deadline, today: date | None = None) -> tuple[str, str]:

@@ -28,3 +28,8 @@ class TransitionConflict(Exception):
         if reason:
             message = f"{message}{reason}"
         super().__init__(message)
+
+
+class DeadlineConflict(Exception):
+    """The deadline cannot be changed as asked in its present state: met, no longer counted, already past or
+    already extended as far as the law allows (409). The message says which."""

@@ -158,3 +158,11 @@ def can_withdraw(case, user) -> bool:
 
 def can_close(case, user) -> bool:
     return can_mediate(case, user) or _staff_of(user, case.handling_org_id, Role.COURT_CLERK, Role.ARBITRATOR)
+
+
+def can_extend_deadline(case, user) -> bool:
+    """Record a deadline's lawful extension: the arbitrators of the commission while it hears the case, else the
+    station's mediators and administrators."""
+    if case.status == "arbitration_accepted":
+        return can_arbitrate(case, user)
+    return can_mediate(case, user)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,18 +26,19 @@ from config.security_log import security_event
 from organizations.models import Organization, Region
 
 from .deadlines import (
+    EXTEND_EVENT,
     ComputedDeadline,
     active_deadline_rules,
     compute_case_deadlines,
     nearest_open_due,
     working_calendar,
 )
-from .exceptions import TransitionConflict, UnknownTransition
+from .exceptions import DeadlineConflict, TransitionConflict, UnknownTransition
 from .extensions import recorded_events, run_case_effects
 from .history_chain import GENESIS
 from .matching import employer_key
 from .models import Case, CaseDeadline, CaseEvent, Claim
-from .permissions import SYSTEM, WORKER
+from .permissions import SYSTEM, WORKER, can_extend_deadline
 from .pii import keyed_hash, normalize
 from .states import TERMINAL_STATES, ActorKind, Channel
 from .workdays import WorkingCalendar
@@ -62,6 +63,7 @@ RECORDED_EVENTS = {
     "merged_into": _("作为重复申请并入其他案件"),  # disputes.related
     "group_warning": _("列入群体性争议预警"),  # disputes.warnings
     "correct_respondent": _("更正被申请人信息"),  # disputes.respondents
+    EXTEND_EVENT: _("依法延长期限"),  # deadline_extend, below
 }
 
 
@@ -387,13 +389,21 @@ def available_transitions(*, case: Case, user) -> list[str]:
 
 
 # --- Deadlines -----------------------------------------------------------------------------------------------
-_DEADLINE_VALUES = ("starts_on", "due_on", "provisional", "met_at", "is_active")
+_DEADLINE_VALUES = ("starts_on", "due_on", "provisional", "met_at", "is_active", "extended_days")
+MAX_EXTENSION_REASON = 500
 
 
-def case_deadlines_refresh(*, case: Case, calendar: WorkingCalendar | None = None) -> list[CaseDeadline]:
-    """Recompute and store the case's deadlines from its events; called inside every case-changing service."""
+def case_deadlines_refresh(
+    *, case: Case, calendar: WorkingCalendar | None = None, recording: CaseEvent | None = None
+) -> list[CaseDeadline]:
+    """Recompute and store the case's deadlines from its events; called inside every case-changing service.
+    ``recording``: an event about to be saved in the same transaction, counted as the last one."""
     # case_id too: the related manager reads it on every row; deferred, it costs one query per event.
-    events = list(case.events.order_by("created_at", "id").only("case_id", "transition", "created_at"))
+    events = list(
+        case.events.order_by("created_at", "id").only("case_id", "transition", "created_at", "payload")
+    )
+    if recording is not None:
+        events.append(recording)
     categories = set(case.claims.values_list("category", flat=True))
     computed = _deadlines_compute(case=case, events=events, categories=categories, calendar=calendar)
     return _deadlines_store(
@@ -437,3 +447,59 @@ def _deadlines_store(
     if existing:
         CaseDeadline.objects.filter(pk__in=[d.pk for d in existing.values()]).delete()
     return rows
+
+
+@transaction.atomic
+def deadline_extend(*, case_id: int, rule_code: str, actor, days: int, reason: str) -> CaseDeadline:
+    """Extend one of the case's running deadlines as the law allows (the rule's ``max_extension_days``, in one go
+    or several, and only before it falls due), recording ``extend_deadline`` with the approval or consent in the
+    note; the deadline is recomputed from the history like every other. Raises PermissionDenied for anyone but
+    the staff handling the case now, ValidationError for bad values, DeadlineConflict (409) when the deadline is
+    met, no longer counted, past or extended as far as allowed; ``CaseDeadline.DoesNotExist`` when the case has
+    no such deadline."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if not can_extend_deadline(case, actor):
+        raise PermissionDenied(_("只有正在办理本案的工作人员可以延长期限。"))
+    deadline = CaseDeadline.objects.select_related("rule").get(case=case, rule__code=rule_code)
+    rule = deadline.rule
+    if not rule.max_extension_days:
+        raise DeadlineConflict(_("“%(rule)s”依法不能延长。") % {"rule": rule.name})
+    if deadline.met_at is not None or not deadline.is_active:
+        raise DeadlineConflict(_("“%(rule)s”已完成或不再计算，无需延长。") % {"rule": rule.name})
+    if deadline.due_on < timezone.localdate():
+        raise DeadlineConflict(
+            _("“%(rule)s”已于%(due)s届满，届满后不能再延长。") % {"rule": rule.name, "due": deadline.due_on}
+        )
+    room = rule.max_extension_days - deadline.extended_days
+    if room <= 0:
+        raise DeadlineConflict(
+            _("“%(rule)s”已延长%(n)d日，达到法定上限，不能再延长。")
+            % {"rule": rule.name, "n": deadline.extended_days}
+        )
+    errors: dict[str, list] = {}
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= room:
+        errors["days"] = [_("延长天数应为 1 到 %(n)d 之间的整数。") % {"n": room}]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("请写明延长的依据，如批准人和批准日期，或双方同意的情况。")]
+    elif len(reason) > MAX_EXTENSION_REASON:
+        errors["reason"] = [_("延长依据不能超过%(n)d个字。") % {"n": MAX_EXTENSION_REASON}]
+    if errors:
+        raise ValidationError(errors)
+    event = CaseEvent(
+        case=case,
+        transition=EXTEND_EVENT,
+        from_state=case.status,
+        to_state=case.status,
+        note=reason,
+        payload={"rule": rule.code, "rule_name": rule.name, "days": days},
+        created_at=timezone.now(),
+        **_actor_fields(actor),
+    )
+    # The deadline is recomputed from the history with the extension in it; the event keeps the new due date.
+    refreshed = {row.rule_id: row for row in case_deadlines_refresh(case=case, recording=event)}[rule.pk]
+    event.payload["due_on"] = refreshed.due_on.isoformat()
+    event.save()
+    run_case_effects(case=case, event=event)
+    enqueue_on_commit(NOTIFY_TASK, event_id=event.pk)
+    return refreshed

@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from organizations.models import Organization
 from organizations.states import OrgType
 
-from .deadlines import deadline_state
+from .deadlines import EXTEND_EVENT, deadline_state
 from .evidence import CheckedFile
 from .exceptions import TransitionConflict, UnknownTransition
 from .extensions import recorded_events
@@ -365,6 +365,12 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
         return _("您就同一事项提交的另一份申请已合并到本案一并办理。")
     if name == "correct_respondent":
         return _("工作人员核实并更正了被申请人（用人单位等）的信息。")
+    if name == EXTEND_EVENT:
+        return _("“%(rule)s”依法延长 %(days)s 日，现在于 %(due)s 届满。") % {
+            "rule": str(payload.get("rule_name") or _("办理期限"))[:100],
+            "days": payload.get("days", ""),
+            "due": str(payload.get("due_on") or "")[:10],
+        }
     registered = recorded_events().get(name)
     if registered is not None and registered.worker_sentence is not None:
         return registered.worker_sentence(event)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from disputes.deadlines import EXTEND_EVENT
 from disputes.states import CaseStatus, Category, Channel
 from organizations.states import Industry
 
@@ -33,7 +34,7 @@ PAYMENT_TRANSITIONS = ("record_fulfilment", "close_enforcement")
 # The arbitration commission's award, a history event of the arbitration app (arbitration/events.py).
 AWARD_EVENT = "award_recorded"
 # History events (besides transitions and the filing) after which a case's figures may change.
-RECOMPUTE_EVENTS = ("routing_correct", AWARD_EVENT)
+RECOMPUTE_EVENTS = ("routing_correct", AWARD_EVENT, EXTEND_EVENT)
 
 # Days to close above this are counted together ("more than a year") in the median's histogram; the average
 # uses the exact number of days.

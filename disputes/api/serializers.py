@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..deadlines import deadline_state
+from ..deadlines import deadline_extendable_days, deadline_state
 from ..permissions import can_see_personal_data
 from ..services import available_transitions
 from ..states import WORKER_LABELS
@@ -14,8 +14,13 @@ class DeadlineSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     due_on = serializers.DateField()
     provisional = serializers.BooleanField()
+    extended_days = serializers.IntegerField(help_text="依法延长的天数，已计入 due_on")
+    extendable_days = serializers.SerializerMethodField(help_text="还可依法延长的天数；0 表示不能延长")
     state = serializers.SerializerMethodField()
     state_display = serializers.SerializerMethodField()
+
+    def get_extendable_days(self, obj) -> int:
+        return deadline_extendable_days(obj)
 
     def get_state(self, obj) -> str:
         return deadline_state(obj)[0]

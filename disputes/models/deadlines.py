@@ -52,6 +52,20 @@ class DeadlineRule(models.Model):
     )
     remind_days_before = models.JSONField(_("提前提醒天数"), default=list, blank=True)
     consequence = models.TextField(_("期满后果"), blank=True)
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("最多可延长天数"),
+        default=0,
+        db_default=0,
+        help_text=_("法律允许延长时，届满前最多可延长的天数（可分次，合计不超过）；0 表示不能延长。"),
+    )
+    extension_basis = models.CharField(
+        _("延长条件"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("延长须满足的条件及依据，如“经仲裁委员会主任批准（劳动争议调解仲裁法第四十三条）”。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -111,6 +125,9 @@ class CaseDeadline(models.Model):
     )
     met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     is_active = models.BooleanField(_("计入中"), default=True, help_text=_("案件已离开适用状态时不再计入。"))
+    extended_days = models.PositiveSmallIntegerField(
+        _("已延长天数"), default=0, db_default=0, help_text=_("依法延长的天数，已计入届满日。")
+    )
 
     class Meta:
         verbose_name = _("案件期限")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from arbitration.models import MinimumWage
@@ -30,6 +31,8 @@ def seed_deadline_rules():
     ):
         for rule in importlib.import_module(module).RULES:
             DeadlineRule.objects.get_or_create(code=rule["code"], defaults=rule)
+    # The extensions the law allows (the award period, the one-stop mediation period).
+    importlib.import_module("disputes.migrations.0019_deadline_extensions").seed(django_apps, None)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 PHONE = {"width": 360, "height": 740}
@@ -43,6 +44,7 @@ def deadline_rules(transactional_db):
     migration = importlib.import_module("disputes.migrations.0002_history_append_only_and_deadline_rules")
     for rule in migration.RULES:
         DeadlineRule.objects.get_or_create(code=rule["code"], defaults=rule)
+    importlib.import_module("disputes.migrations.0019_deadline_extensions").seed(django_apps, None)
     return DeadlineRule.objects.all()
 
 

@@ -100,3 +100,41 @@ def test_a_mediator_accepts_a_case_in_the_workbench(live_server, page, directory
     expect(page.locator("#case-deadlines")).to_contain_text("调解期限（十五日）")
     screenshot(page, "case-page-accepted")
     assert Case.objects.get(pk=mine.pk).status == CaseStatus.ACCEPTED
+
+
+def test_a_mediator_extends_the_mediation_period_with_both_parties_consent(
+    live_server, page, directory, deadline_rules, screenshot
+):
+    """The "延长" link of an extendable deadline opens its form; a number above what is left is refused on the
+    page, a valid one moves the due date, and the link is gone once the law's maximum is used."""
+    case = file_case(directory.station)
+    mediator = directory.staff["mediator"]
+    case_transition(case_id=case.pk, name="accept", actor=mediator, payload={"mediator": mediator})
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, "mediator_a")
+
+    page.goto(f"{live_server.url}/admin/disputes/case/{case.pk}/change/")
+    deadlines = page.locator("#case-deadlines")
+    row = deadlines.locator("tr", has_text="调解期限（十五日）")
+    before = row.locator("td").nth(2).inner_text()
+    row.get_by_role("link", name="延长").click()
+
+    form = page.locator("#deadline-extend-form")
+    expect(form).to_be_visible()
+    expect(page.locator("#content-main")).to_contain_text("经双方当事人同意")
+    expect(form).to_contain_text("最多还能延长 15 日")
+    page.fill("#id_days", "16")
+    page.fill("#id_reason", "双方当事人于今日在调解室当面同意延长调解期限十五日。")
+    page.get_by_role("button", name="确认延长").click()
+    expect(page.locator(".errornote")).to_be_visible()
+    page.fill("#id_days", "15")
+    screenshot(page, "deadline-extend-form")
+    page.get_by_role("button", name="确认延长").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("已延长“调解期限（十五日）”")
+    row = page.locator("#case-deadlines tr", has_text="调解期限（十五日）")
+    expect(row).to_contain_text("已依法延长 15 日")
+    assert row.locator("td").nth(2).inner_text() != before
+    expect(row.get_by_role("link", name="延长")).to_have_count(0)
+    expect(page.locator("#case-history")).to_contain_text("依法延长期限")
+    screenshot(page, "deadline-extended")

@@ -202,7 +202,7 @@ def _param_models():
     }
 
 
-STRING_PARAMS = {"name": "accept", "action": "acknowledge"}
+STRING_PARAMS = {"name": "accept", "action": "acknowledge", "code": "mediation.arb_unlock"}
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -300,7 +300,12 @@ def api_probes(world) -> list[Probe]:
         if not params:
             probes.append(Probe(method, path, "list" if method == "get" else "other"))
             continue
-        fixed = {"name": "accept", "dimension": "industry", "slug": "no-such-article"}
+        fixed = {
+            "name": "accept",
+            "dimension": "industry",
+            "slug": "no-such-article",
+            "code": "mediation.arb_unlock",
+        }
         object_params = [p for p in params if p not in fixed]
         if not object_params:
             probes.append(Probe(method, path.format(**fixed), "list" if method == "get" else "other"))
