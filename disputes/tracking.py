@@ -167,6 +167,7 @@ class DeadlineItem:
     provisional: bool
     state: str
     state_display: str
+    extended_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,7 @@ def worker_view(*, case: Case, today: date | None = None) -> WorkerView:
                 provisional=row.provisional,
                 state=state,
                 state_display=label,
+                extended_days=row.extended_days,
             )
         )
     evidence = [

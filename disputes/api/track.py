@@ -46,6 +46,7 @@ class TrackDeadlineSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="法律依据")
     due_on = serializers.DateField()
     provisional = serializers.BooleanField(help_text="届满日跨越尚无节假日安排的年度，可能变化")
+    extended_days = serializers.IntegerField(help_text="依法延长的天数，已计入 due_on")
     state = serializers.CharField(help_text="met, overdue, due_soon, open")
     state_display = serializers.CharField()
 

@@ -167,7 +167,7 @@ def test_a_deadline_the_law_does_not_extend_or_that_is_met_or_past_is_refused(di
 
 
 def test_the_mediation_period_is_extended_by_the_station_with_both_parties_consent(directory):
-    case, _pin = file_case(directory)
+    case, pin = file_case(directory)
     deadline = CaseDeadline.objects.select_related("rule").get(case=case, rule__code="mediation.arb_unlock")
     assert deadline.rule.max_extension_days == 15 and "双方当事人同意" in deadline.rule.extension_basis
     with pytest.raises(PermissionDenied):
@@ -186,6 +186,13 @@ def test_the_mediation_period_is_extended_by_the_station_with_both_parties_conse
     # Every later change recomputes the deadlines from the history, which keeps the extension.
     case_deadlines_refresh(case=case)
     assert CaseDeadline.objects.get(pk=extended.pk).due_on == extended.due_on
+
+    # The worker reads the new date and that it was extended, in the API and on the page.
+    answer = APIClient().post("/api/v1/track/", {"tracking_code": case.tracking_code, "access_pin": pin})
+    row = next(d for d in answer.json()["deadlines"] if d["code"] == "mediation.arb_unlock")
+    assert row["due_on"] == extended.due_on.isoformat() and row["extended_days"] == 15
+    page = worker_view(case=case)
+    assert next(d for d in page.deadlines if d.code == "mediation.arb_unlock").extended_days == 15
 
 
 def test_the_api_extends_and_answers_each_refusal_with_its_status(directory, hearing):
