@@ -277,6 +277,8 @@ def _rule_post_data(rule: DeadlineRule, **changes) -> dict:
         "categories": rule.categories,
         "wage_arrears_exempt": "on" if rule.wage_arrears_exempt else "",
         "remind_days_before": ", ".join(str(d) for d in rule.remind_days_before),
+        "max_extension_days": rule.max_extension_days,
+        "extension_basis": rule.extension_basis,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v not in ("", [])}
@@ -288,11 +290,14 @@ def test_an_official_edits_a_deadline_rule(client, directory):
     client.force_login(directory.staff["official"])
     url = reverse("admin:disputes_deadlinerule_change", args=[rule.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _rule_post_data(rule, period_days=20, remind_days_before="7，3、1"))
+    response = client.post(
+        url, _rule_post_data(rule, period_days=20, remind_days_before="7，3、1", max_extension_days=10)
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     rule.refresh_from_db()
     assert rule.period_days == 20
     assert rule.remind_days_before == [7, 3, 1]
+    assert rule.max_extension_days == 10 and "双方当事人同意" in rule.extension_basis
     assert rule.code == "mediation.arb_unlock"  # the code is fixed once the rule exists
 
 
