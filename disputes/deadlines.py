@@ -82,7 +82,8 @@ class ComputedDeadline:
 
 
 def _extended_days(rule, events, triggered_at: datetime | None) -> int:
-    """The days ``events`` extended ``rule`` by since it was triggered, never more than the rule allows."""
+    """The days ``events`` extended ``rule`` by since it was triggered, never more than the rule allows (the
+    service records one extension; a history with more is counted up to the maximum)."""
     if not rule.max_extension_days:
         return 0
     days = sum(
@@ -159,12 +160,17 @@ def nearest_open_due(deadlines: Iterable[ComputedDeadline]) -> date | None:
 
 
 def deadline_extendable_days(deadline, today: date | None = None) -> int:
-    """How many more days a stored deadline may lawfully be extended by now: none once it is met, no longer
-    counted or past, or when its rule allows no extension."""
+    """How many days a stored deadline may lawfully be extended by now (once, up to its rule's maximum): none
+    once it is met, no longer counted, past or extended already, or when its rule allows no extension."""
     today = today or timezone.localdate()
-    if deadline.met_at is not None or not deadline.is_active or deadline.due_on < today:
+    if (
+        deadline.met_at is not None
+        or not deadline.is_active
+        or deadline.due_on < today
+        or deadline.extended_days
+    ):
         return 0
-    return max(deadline.rule.max_extension_days - deadline.extended_days, 0)
+    return deadline.rule.max_extension_days
 
 
 def deadline_state(deadline, today: date | None = None) -> tuple[str, str]:

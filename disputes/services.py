@@ -451,11 +451,11 @@ def _deadlines_store(
 
 @transaction.atomic
 def deadline_extend(*, case_id: int, rule_code: str, actor, days: int, reason: str) -> CaseDeadline:
-    """Extend one of the case's running deadlines as the law allows (the rule's ``max_extension_days``, in one go
-    or several, and only before it falls due), recording ``extend_deadline`` with the approval or consent in the
+    """Extend one of the case's running deadlines as the law allows (once, by at most the rule's
+    ``max_extension_days``, and only before it falls due), recording ``extend_deadline`` with the approval or consent in the
     note; the deadline is recomputed from the history like every other. Raises PermissionDenied for anyone but
     the staff handling the case now, ValidationError for bad values, DeadlineConflict (409) when the deadline is
-    met, no longer counted, past or extended as far as allowed; ``CaseDeadline.DoesNotExist`` when the case has
+    met, no longer counted, past or extended already; ``CaseDeadline.DoesNotExist`` when the case has
     no such deadline."""
     case = Case.objects.select_for_update().get(pk=case_id)
     if not can_extend_deadline(case, actor):
@@ -470,12 +470,12 @@ def deadline_extend(*, case_id: int, rule_code: str, actor, days: int, reason: s
         raise DeadlineConflict(
             _("“%(rule)s”已于%(due)s届满，届满后不能再延长。") % {"rule": rule.name, "due": deadline.due_on}
         )
-    room = rule.max_extension_days - deadline.extended_days
-    if room <= 0:
+    if deadline.extended_days:
         raise DeadlineConflict(
-            _("“%(rule)s”已延长%(n)d日，达到法定上限，不能再延长。")
+            _("“%(rule)s”已依法延长过%(n)d日，不能再次延长。")
             % {"rule": rule.name, "n": deadline.extended_days}
         )
+    room = rule.max_extension_days
     errors: dict[str, list] = {}
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= room:
         errors["days"] = [_("延长天数应为 1 到 %(n)d 之间的整数。") % {"n": room}]

@@ -20,8 +20,8 @@ from .triage import _CASE_NOT_VISIBLE, _body, _case_answer
 
 
 class CaseDeadlineExtendApi(APIView):
-    """Extend one running deadline of the case by some days, within what its rule allows (``extendable_days``
-    in the case's ``deadlines``), before it falls due. The approval or consent goes in ``reason`` (staff only);
+    """Extend one running deadline of the case, once, by at most what its rule allows (``extendable_days`` in
+    the case's ``deadlines``), before it falls due. The approval or consent goes in ``reason`` (staff only);
     the worker reads the new due date in the history."""
 
     class InputSerializer(serializers.Serializer):
@@ -38,8 +38,8 @@ class CaseDeadlineExtendApi(APIView):
         tags=["cases"],
         description="The checks answer in this order: the case is not visible to you, or has no deadline of this "
         "rule (404); you do not handle the case now (403); the body is malformed (400); the deadline cannot be "
-        "extended now: the rule allows no extension, it is met, no longer counted, already past or extended as "
-        "far as allowed (409); more days than it may still be extended by, or no reason (400).",
+        "extended now: the rule allows no extension, it is met, no longer counted, already past or already "
+        "extended once (409); more days than its rule allows, or no reason (400).",
         request=InputSerializer,
         responses={
             200: CaseDetailSerializer,
@@ -53,7 +53,7 @@ class CaseDeadlineExtendApi(APIView):
                 s400="延长天数超出法定上限，或未写明依据",
                 s403="只有正在办理本案的工作人员可以延长期限",
                 s404=_CASE_NOT_VISIBLE + "，或没有该期限",
-                s409="该期限不能延长：依法不能延长、已完成、不再计算、已届满或已达上限",
+                s409="该期限不能延长：依法不能延长、已完成、不再计算、已届满或已延长过",
             ),
         },
     )

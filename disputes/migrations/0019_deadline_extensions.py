@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(
                 default=0,
                 db_default=0,
-                help_text="法律允许延长时，届满前最多可延长的天数（可分次，合计不超过）；0 表示不能延长。",
+                help_text="法律允许延长时，届满前可延长一次，最多的天数；0 表示不能延长。",
                 verbose_name="最多可延长天数",
             ),
         ),

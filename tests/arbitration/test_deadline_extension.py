@@ -61,7 +61,7 @@ def extend_url(case, code="arb.award"):
     return f"/api/v1/cases/{case.pk}/deadlines/{code}/extend/"
 
 
-def test_the_award_period_is_extended_once_by_up_to_fifteen_days(directory, hearing):
+def test_the_award_period_is_extended_once(directory, hearing):
     before = award(hearing)
     assert before.extended_days == 0 and before.rule.max_extension_days == 15
 
@@ -95,32 +95,36 @@ def test_the_award_period_is_extended_once_by_up_to_fifteen_days(directory, hear
     assert any(f"延长 10 日，现在于 {after.due_on.isoformat()} 届满" in text for text in history)
     assert not any("张某某" in text for text in history)
 
-    # Five more days are left; more than that is refused, then the five, then nothing.
+    # Once: the five days the law would still allow are not granted by a second extension.
+    with pytest.raises(DeadlineConflict, match="不能再次延长"):
+        deadline_extend(
+            case_id=hearing.pk,
+            rule_code="arb.award",
+            actor=directory.staff["arbitrator"],
+            days=5,
+            reason=APPROVAL,
+        )
+    assert CaseEvent.objects.filter(case=hearing, transition=EXTEND_EVENT).count() == 1
+
+
+def test_more_than_fifteen_days_is_refused(directory, hearing):
     with pytest.raises(ValidationError) as exc:
         deadline_extend(
             case_id=hearing.pk,
             rule_code="arb.award",
             actor=directory.staff["arbitrator"],
-            days=6,
+            days=16,
             reason=APPROVAL,
         )
-    assert "1 到 5" in str(exc.value.message_dict["days"])
-    final = deadline_extend(
+    assert "1 到 15" in str(exc.value.message_dict["days"])
+    full = deadline_extend(
         case_id=hearing.pk,
         rule_code="arb.award",
         actor=directory.staff["arbitrator"],
-        days=5,
+        days=15,
         reason=APPROVAL,
     )
-    assert final.due_on == period_end(before, 45 + 15) and final.extended_days == 15
-    with pytest.raises(DeadlineConflict, match="达到法定上限"):
-        deadline_extend(
-            case_id=hearing.pk,
-            rule_code="arb.award",
-            actor=directory.staff["arbitrator"],
-            days=1,
-            reason=APPROVAL,
-        )
+    assert full.due_on == period_end(award(hearing), 45 + 15) and full.extended_days == 15
 
 
 def test_only_the_commission_hearing_the_case_may_extend_and_only_with_a_reason(directory, hearing):
@@ -221,7 +225,7 @@ def test_the_api_extends_and_answers_each_refusal_with_its_status(directory, hea
     row = next(d for d in done.json()["deadlines"] if d["code"] == "arb.award")
     assert row["extended_days"] == 15 and row["extendable_days"] == 0
     again = arbitrator.post(extend_url(hearing), {"days": 1, "reason": APPROVAL}, format="json")
-    assert again.status_code == 409 and "法定上限" in again.json()["detail"]
+    assert again.status_code == 409 and "不能再次延长" in again.json()["detail"]
 
 
 def test_the_case_page_links_the_form_for_the_arbitrator_only(client, directory, hearing):
