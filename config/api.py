@@ -62,6 +62,13 @@ def error_responses(*statuses: int, **descriptions: str) -> dict:
     }
 
 
+def request_object(request) -> dict:
+    """The request's body when it is a JSON object (or a form); a clear 400 for a list, a number or a string."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
+    return request.data
+
+
 def _error(status_code: int, detail: str, code: str, **extra) -> Response:
     set_rollback()
     return Response({"detail": detail, "code": code, **extra}, status=status_code)

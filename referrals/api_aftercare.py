@@ -19,7 +19,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 from disputes.selectors import case_get_visible
 
 from .aftercare import (
@@ -57,12 +57,6 @@ _IDEMPOTENCY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="同一键的重复请求只生效一次，返回第一次的结果",
 )
-
-
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return request.data
 
 
 def _flag(request, name: str) -> bool:
@@ -267,7 +261,7 @@ class LegalAidRequestCreateApi(APIView):
     )
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         created = legal_aid_request(case_id=case.pk, actor=request.user, **serializer.validated_data)
         data = LegalAidRequestDetailSerializer(_legal_aid_get(request, created.pk)).data
@@ -349,7 +343,7 @@ class LegalAidLawyerAssignApi(APIView):
     )
     def post(self, request, request_id: int):
         aid = _legal_aid_get(request, request_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         legal_aid_lawyer_assign(request_id=aid.pk, actor=request.user, **serializer.validated_data)
         return Response(LegalAidRequestDetailSerializer(_legal_aid_get(request, aid.pk)).data)
@@ -387,7 +381,7 @@ class LegalAidOutcomeRecordApi(APIView):
     )
     def post(self, request, request_id: int):
         aid = _legal_aid_get(request, request_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         legal_aid_outcome_record(request_id=aid.pk, actor=request.user, **serializer.validated_data)
         return Response(LegalAidRequestDetailSerializer(_legal_aid_get(request, aid.pk)).data)
@@ -474,7 +468,7 @@ class JobOfferCreateApi(APIView):
     )
     def post(self, request, request_id: int):
         seeking = _job_seeking_get(request, request_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         offer, created = job_offer_post(
             request_id=seeking.pk,
@@ -523,7 +517,7 @@ class JobPlacementCreateApi(APIView):
     )
     def post(self, request, request_id: int):
         seeking = _job_seeking_get(request, request_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         job_placement_record(request_id=seeking.pk, actor=request.user, offer_id=data.pop("offer"), **data)
@@ -566,7 +560,7 @@ class CounsellingRequestCreateApi(APIView):
     )
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         created = counselling_request(case_id=case.pk, actor=request.user, **serializer.validated_data)
         referral = counselling_list_visible_to(user=request.user).get(pk=created.pk)

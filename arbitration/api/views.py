@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 from disputes.models import Case, IssuedDocument
 from disputes.selectors import case_get_visible
 from disputes.states import Category
@@ -79,9 +78,8 @@ def _valid(serializer_class, request) -> dict:
 def _raw(request, *fields: str) -> dict:
     """Text fields of the body, as given: the service checks the state and the caller's right first (409, 403) and
     then the values (400), in the order the API answers."""
-    if not isinstance(request.data, dict):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return {name: str(request.data.get(name) or "") for name in fields}
+    data = request_object(request)
+    return {name: str(data.get(name) or "") for name in fields}
 
 
 # --- Queues ----------------------------------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from config.api import error_responses
+from config.api import error_responses, request_object
 
 from ..models import CaseDeadline
 from ..permissions import can_extend_deadline
 from ..selectors import case_get_visible
 from ..services import MAX_EXTENSION_REASON, deadline_extend
+from .common import CASE_NOT_VISIBLE, case_answer
 from .serializers import CaseDetailSerializer
-from .triage import _CASE_NOT_VISIBLE, _body, _case_answer
 
 
 class CaseDeadlineExtendApi(APIView):
@@ -52,7 +52,7 @@ class CaseDeadlineExtendApi(APIView):
                 415,
                 s400="延长天数超出法定上限，或未写明依据",
                 s403="只有正在办理本案的工作人员可以延长期限",
-                s404=_CASE_NOT_VISIBLE + "，或没有该期限",
+                s404=CASE_NOT_VISIBLE + "，或没有该期限",
                 s409="该期限不能延长：依法不能延长、已完成、不再计算、已届满或已延长过",
             ),
         },
@@ -63,7 +63,7 @@ class CaseDeadlineExtendApi(APIView):
             raise Http404(_("本案没有代码为“%(code)s”的期限。") % {"code": code[:64]})
         if not can_extend_deadline(case, request.user):
             raise PermissionDenied(_("只有正在办理本案的工作人员可以延长期限。"))
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         deadline_extend(case_id=case.pk, rule_code=code, actor=request.user, **serializer.validated_data)
-        return _case_answer(request, case.pk)
+        return case_answer(request, case.pk)

@@ -24,7 +24,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 
 from ..models import GroupWarning, RelatedCaseLink
 from ..models.related import GroupWarningStatus
@@ -44,12 +44,6 @@ from ..warnings import (
 
 _CASE_NOT_VISIBLE = "案件不存在或不在您的职责范围内，或该记录不属于此案件"
 _WARNING_NOT_VISIBLE = "预警不存在或不在您主管的区域内"
-
-
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return request.data
 
 
 # --- Related cases -------------------------------------------------------------------------------------------
@@ -171,7 +165,7 @@ class CaseRelatedMergeApi(APIView):
     def post(self, request, case_id: int, link_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
         link = related_link_get_for_case(case=case, link_id=link_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         related_case_merge(
             link_id=link.pk,
@@ -213,7 +207,7 @@ class CaseRelatedDismissApi(APIView):
     def post(self, request, case_id: int, link_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
         link = related_link_get_for_case(case=case, link_id=link_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         related_case_dismiss(
             link_id=link.pk, actor=request.user, note=serializer.validated_data.get("note", "")
@@ -346,7 +340,7 @@ class GroupWarningAcknowledgeApi(APIView):
     )
     def post(self, request, warning_id: int):
         warning = _warning_get_visible(user=request.user, warning_id=warning_id)
-        serializer = _NoteInput(data=_body(request))
+        serializer = _NoteInput(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         group_warning_acknowledge(
             warning_id=warning.pk, actor=request.user, note=serializer.validated_data.get("note", "")
@@ -375,7 +369,7 @@ class GroupWarningAssignApi(APIView):
     )
     def post(self, request, warning_id: int):
         warning = _warning_get_visible(user=request.user, warning_id=warning_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         coordinator = (
             get_user_model()
@@ -413,7 +407,7 @@ class GroupWarningCloseApi(APIView):
     )
     def post(self, request, warning_id: int):
         warning = _warning_get_visible(user=request.user, warning_id=warning_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         group_warning_close(warning_id=warning.pk, actor=request.user, note=serializer.validated_data["note"])
         return _warning_answer(request, warning.pk)

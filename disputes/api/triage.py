@@ -8,22 +8,20 @@ Routes (included from :mod:`disputes.api.urls`, so under ``/api/v1/cases/``): ``
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 from organizations.models import Organization, Region
 from organizations.states import Industry, OrgType
 
 from ..exceptions import TransitionConflict
-from ..models import Case, CaseDeadline, RoutingRule, YesNoAny
+from ..models import RoutingRule, YesNoAny
 from ..permissions import can_assign_mediator, can_correct_routing
 from ..selectors import case_get_visible
 from ..states import OPEN_STATES, Category, Service
@@ -37,28 +35,10 @@ from ..triage import (
     routing_rule_update,
     routing_targets_for,
 )
+from .common import CASE_NOT_VISIBLE, case_answer
 from .serializers import CaseDetailSerializer
 
-_CASE_NOT_VISIBLE = "案件不存在或不在您的职责范围内"
 _RULE_NOT_VISIBLE = "规则不存在或其目标不在您的主管范围内"
-
-
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return request.data
-
-
-def _case_answer(request, case_id: int):
-    # Not rescoped: a correction may transfer the case out of the caller's scope; the answer is still the case.
-    case = (
-        Case.objects.select_related("station", "handling_org", "region", "mediator")
-        .prefetch_related(
-            "claims", Prefetch("deadlines", queryset=CaseDeadline.objects.select_related("rule"))
-        )
-        .get(pk=case_id)
-    )
-    return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
 
 def _require_perm(request, perm: str, message: str) -> None:
@@ -191,7 +171,7 @@ class RoutingRuleCollectionApi(APIView):
     )
     def post(self, request):
         _require_perm(request, "disputes.add_routingrule", _("您没有权限新增分流规则。"))
-        serializer = RoutingRuleSerializer(data=_body(request), context={"request": request})
+        serializer = RoutingRuleSerializer(data=request_object(request), context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         rule = routing_rule_create(actor=request.user, regions=data.pop("regions"), **data)
@@ -244,7 +224,7 @@ class RoutingRuleDetailApi(APIView):
         rule = self._rule(request, rule_id)
         _require_perm(request, "disputes.change_routingrule", _("您没有权限修改分流规则。"))
         serializer = RoutingRuleSerializer(
-            rule, data=_body(request), partial=True, context={"request": request}
+            rule, data=request_object(request), partial=True, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -320,7 +300,7 @@ class RoutingPreviewApi(APIView):
     )
     def post(self, request):
         _require_perm(request, "disputes.view_routingrule", _("只有主管部门工作人员可以使用分流测试。"))
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["chosen_station"] = data.pop("station", None)
@@ -370,7 +350,7 @@ class CaseAssignApi(APIView):
                 415,
                 s400="不是本调解组织在岗的调解员，或已是承办人",
                 s403="只有调解组织管理员可以指派调解员",
-                s404=_CASE_NOT_VISIBLE,
+                s404=CASE_NOT_VISIBLE,
                 s409="案件当前状态不能指派调解员",
             ),
         },
@@ -383,12 +363,12 @@ class CaseAssignApi(APIView):
             )
         if not can_assign_mediator(case, request.user):
             raise PermissionDenied(_("只有调解组织管理员可以指派调解员。"))
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         mediator = get_user_model().objects.filter(username=data["mediator"].strip()).first()
         case_assign_mediator(case_id=case.pk, mediator=mediator, actor=request.user, note=data["note"])
-        return _case_answer(request, case.pk)
+        return case_answer(request, case.pk)
 
 
 class CaseCorrectApi(APIView):
@@ -430,7 +410,7 @@ class CaseCorrectApi(APIView):
                 415,
                 s400="字段错误，或没有需要更正的内容",
                 s403="只有办理该案件的工作人员可以更正",
-                s404=_CASE_NOT_VISIBLE,
+                s404=CASE_NOT_VISIBLE,
                 s409="案件已结束",
             ),
         },
@@ -443,7 +423,7 @@ class CaseCorrectApi(APIView):
             )
         if not can_correct_routing(case, request.user):
             raise PermissionDenied(_("只有办理该案件的工作人员可以更正。"))
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         case_routing_correct(
@@ -454,7 +434,7 @@ class CaseCorrectApi(APIView):
             categories=data.get("categories"),
             note=data["note"],
         )
-        return _case_answer(request, case.pk)
+        return case_answer(request, case.pk)
 
 
 urlpatterns = [

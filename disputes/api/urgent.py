@@ -7,12 +7,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 
 from ..deadlines import deadline_state
 from ..models.urgent import ConsultationRole, UrgentConsultation
@@ -29,8 +28,8 @@ from ..urgent import (
     escalation_guard,
     plan_guard,
 )
+from .common import CASE_NOT_VISIBLE
 
-_CASE_NOT_VISIBLE = "案件不存在或不在您的职责范围内"
 _CONSULTATION_NOT_VISIBLE = "会商不存在，或您既不是参加人也不是该案调解站的工作人员"
 
 
@@ -131,12 +130,6 @@ class CandidatesSerializer(serializers.Serializer):
         ref_name = "ConsultationCandidates"
 
 
-def _body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return request.data
-
-
 def _with_detail(queryset):
     return queryset.select_related("case", "escalated_by", "plan_recorded_by").prefetch_related(
         "members__user", "members__organization"
@@ -170,7 +163,7 @@ class CaseEscalateApi(APIView):
         "escalate the case (its station's administrators and mediators, officials of its region) may ask.",
         responses={
             200: CandidatesSerializer,
-            **error_responses(401, 403, 404, s403="无权将该案件列为特事急诊", s404=_CASE_NOT_VISIBLE),
+            **error_responses(401, 403, 404, s403="无权将该案件列为特事急诊", s404=CASE_NOT_VISIBLE),
         },
     )
     def get(self, request, case_id: int):
@@ -200,7 +193,7 @@ class CaseEscalateApi(APIView):
                 415,
                 s400="请求内容有误：缺少理由，或所选人员不在可选范围（errors 按字段列出）",
                 s403="无权将该案件列为特事急诊",
-                s404=_CASE_NOT_VISIBLE,
+                s404=CASE_NOT_VISIBLE,
                 s409="案件已结束，或已有进行中的特事急诊会商",
             ),
         },
@@ -208,7 +201,7 @@ class CaseEscalateApi(APIView):
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
         escalation_guard(case=case, actor=request.user)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         consultation = case_escalate_urgent(
@@ -282,7 +275,7 @@ class ConsultationPlanApi(APIView):
     def post(self, request, consultation_id: int):
         consultation = consultation_get_visible(user=request.user, consultation_id=consultation_id)
         plan_guard(consultation=consultation, actor=request.user)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         consultation_record_plan(

@@ -2,7 +2,6 @@
 service."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -11,7 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, error_responses
+from config.api import error_responses, request_object
 
 from ..forms import TRANSITION_FORMS, transition_form
 from ..models import Case, CaseDeadline
@@ -218,10 +217,7 @@ class CaseTransitionApi(APIView):
     def post(self, request, case_id: int, name: str):
         case = case_get_visible(user=request.user, case_id=case_id)
         transition_guard(case=case, name=name, actor=request.user, generic=True)
-        data = request.data
-        if not isinstance(data, dict):
-            raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-        form = transition_form(name, case=case, data=data)
+        form = transition_form(name, case=case, data=request_object(request))
         if not form.is_valid():
             raise ValidationError({field: list(messages) for field, messages in form.errors.items()})
         case_transition(

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.api import error_responses
+from config.api import error_responses, request_object
 from disputes.states import Category
 
 from ..consult import disclaimer
@@ -229,9 +229,7 @@ class ConsultApi(APIView):
         auth=[],
     )
     def post(self, request):
-        if not isinstance(request.data, dict):
-            raise exceptions.ValidationError({"non_field_errors": [_("请求体应为 JSON 对象。")]})
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NON_FIELD, ErrorSerializer, error_responses
+from config.api import ErrorSerializer, error_responses, request_object
 from disputes.evidence import evidence_check
 from disputes.permissions import can_see_personal_data
 from disputes.selectors import case_get_visible
@@ -48,12 +48,6 @@ class PayloadTooLarge(exceptions.APIException):
             _("上传的内容太大了：付款凭证不超过 %(mb)d MB。")
             % {"mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
         )
-
-
-def _body(request) -> dict:
-    if not hasattr(request.data, "get"):
-        raise ValidationError({NON_FIELD: [_("请求体应为 JSON 对象。")]})
-    return request.data
 
 
 def _agreement_of(case) -> Agreement:
@@ -111,7 +105,7 @@ class SessionCollectionApi(APIView):
     )
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         session = services.session_record(case_id=case.pk, actor=request.user, **serializer.validated_data)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
@@ -164,7 +158,7 @@ class ContactCollectionApi(APIView):
     )
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         contact = services.contact_record(case_id=case.pk, actor=request.user, **serializer.validated_data)
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
@@ -224,7 +218,7 @@ class AgreementApi(APIView):
     )
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         agreement = services.agreement_draft(
@@ -297,7 +291,7 @@ class AgreementEmployerSignatureApi(APIView):
     def post(self, request, case_id: int):
         case = case_get_visible(user=request.user, case_id=case_id)
         agreement = _agreement_of(case)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         services.agreement_sign_by_employer(
             agreement_id=agreement.pk, actor=request.user, signatory=serializer.validated_data["signatory"]
@@ -365,7 +359,7 @@ class PaymentCollectionApi(APIView):
             raise PayloadTooLarge()
         case = case_get_visible(user=request.user, case_id=case_id)
         agreement = _agreement_of(case)
-        serializer = self.InputSerializer(data=_body(request))
+        serializer = self.InputSerializer(data=request_object(request))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data["method"] = data.pop("payment_method")
