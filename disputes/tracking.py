@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from organizations.models import Organization
 from organizations.states import OrgType
 
+from . import wording
 from .deadlines import EXTEND_EVENT, deadline_state
 from .evidence import CheckedFile
 from .exceptions import TransitionConflict, UnknownTransition
@@ -222,13 +223,6 @@ def _org_names(events: list[CaseEvent]) -> dict[str, str]:
     return dict(Organization.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
 
 
-def _money(value) -> str:
-    try:
-        return f"{float(value):,.2f}"
-    except (TypeError, ValueError):
-        return ""
-
-
 # Steps that concern the officials' work, not the worker's case: the group-dispute warning is about an employer.
 # A deadline's "due soon" reminder is for staff: the worker's page already lists each deadline with its days left.
 WORKER_HIDDEN_EVENTS = {"group_warning", "deadline_due_soon"}
@@ -293,7 +287,7 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
     if name == "start_mediation":
         return _("调解开始。")
     if name == "record_agreement":
-        amount = _money(payload.get("amount_agreed"))
+        amount = wording.money(payload.get("amount_agreed"))
         if amount:
             return _("双方达成了调解协议，协议金额 %(amount)s 元。") % {"amount": amount}
         return _("双方达成了调解协议。")
@@ -313,14 +307,14 @@ def history_sentence(event: CaseEvent, *, org_names: dict[str, str] | None = Non
     if name == "refuse_confirmation":
         return _("调解协议没有获得确认。对方不履行协议的，您可以申请劳动仲裁。")
     if name == "record_fulfilment":
-        amount = _money(payload.get("amount_paid"))
+        amount = wording.money(payload.get("amount_paid"))
         if amount:
             return _("调解协议已履行，实际支付 %(amount)s 元。") % {"amount": amount}
         return _("调解协议已履行。")
     if name == "open_enforcement":
         return _("已移送%(org)s强制执行。") % {"org": org("court", _("人民法院"))}
     if name == "close_enforcement":
-        amount = _money(payload.get("amount_recovered"))
+        amount = wording.money(payload.get("amount_recovered"))
         if amount:
             return _("强制执行结束，执行到位 %(amount)s 元。") % {"amount": amount}
         return _("强制执行结束。")
@@ -526,7 +520,7 @@ def worker_view(*, case: Case, today: date | None = None) -> WorkerView:
         employer_name=case.employer_name,
         industry_display=str(case.get_industry_display()),
         categories=[str(c.get_category_display()) for c in case.claims.all()],
-        amount_claimed=_money(case.amount_claimed),
+        amount_claimed=wording.money(case.amount_claimed),
         station_name=case.station.name if case.station_id else "",
         handling_org_name=case.handling_org.name if case.handling_org_id else "",
         history=history,
